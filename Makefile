@@ -1,0 +1,46 @@
+# DataFlow Operator — every target runs on Node >= 22.19; older machines get Node 24 from the npm
+# registry in .tools/ (scripts/ensure-node.sh). `make help` lists the documented targets.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+NODE_BIN := $(shell scripts/ensure-node.sh)
+export PATH := $(NODE_BIN):$(PATH)
+export npm_config_nodedir := $(abspath $(NODE_BIN)/..)
+export KAFKAJS_NO_PARTITIONER_WARNING := 1
+
+.PHONY: help install build lint test test-unit run generate verify-generated clean samples
+
+help: ## List the documented targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+node_modules/.install-stamp: package.json package-lock.json packages/*/package.json e2e/package.json bench/package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.install-stamp ## Install dependencies from the lockfile (npm ci)
+
+build: install ## Compile every package (tsc -b with project references)
+	npx tsc -b
+
+lint: build ## ESLint with type information (no-floating-promises is an error)
+	npx eslint --max-warnings 0 .
+
+generate: build ## Regenerate the CRD and chart CRD from packages/api schemas
+	node packages/api/dist/scripts/gen-manifests.js
+
+verify-generated: build ## Fail when generated manifests differ from the schemas
+	node packages/api/dist/scripts/gen-manifests.js --check
+
+test-unit: build ## Unit tests (no services)
+	node scripts/run-tests.mjs unit
+
+test: lint verify-generated test-unit ## Everything CI runs: lint, generated-file check, unit tests
+	node packages/cli/dist/main.js validate deploy/samples/*.yaml examples/*.yaml
+
+run: build ## Quickstart: validate the samples and print the normalised quickstart flow
+	node packages/cli/dist/main.js validate deploy/samples/*.yaml
+	node packages/cli/dist/main.js normalize examples/quickstart.yaml
+
+clean: ## Remove build output
+	npx tsc -b --clean

@@ -1,0 +1,2 @@
+// PLACEHOLDER — replaced by the transforms helper.
+export interface TransformConfigs { filter: { condition: string } }
