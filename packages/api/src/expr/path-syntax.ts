@@ -69,7 +69,7 @@ export function parsePathSpan(source: string, start: number, end: number): PathS
 function unexpected(ch: string): string {
   const unsupported = UNSUPPORTED[ch];
   if (unsupported !== undefined) return unsupported;
-  if (isWhitespace(ch) || RESERVED.has(ch)) {
+  if (isWhitespace(ch) || (RESERVED.has(ch) && ch !== ']')) {
     return `unexpected ${describeChar(ch)} (escape it with "\\" or use a quoted key like ['a b'])`;
   }
   return `unexpected ${describeChar(ch)}`;

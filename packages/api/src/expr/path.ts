@@ -10,6 +10,7 @@
 // gjson; a key never indexes an array. Wildcards, queries, filters, modifiers, pipes, recursive descent
 // and empty segments are rejected with an ExpressionError. A path is data, never evaluated as code.
 import { parsePathSpan } from './path-syntax.js';
+import { MISSING, child, resolve } from './resolve.js';
 
 /** A key (string) or an array index (number). */
 export type PathSegment = string | number;
@@ -32,28 +33,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** One step down; `undefined` result means "not there" (own properties only, never the prototype). */
-function step(container: unknown, segment: PathSegment): { found: true; value: unknown } | undefined {
-  if (Array.isArray(container)) {
-    if (typeof segment === 'number' && segment < container.length) return { found: true, value: container[segment] };
-    return undefined;
-  }
-  if (isRecord(container)) {
-    const key = typeof segment === 'number' ? String(segment) : segment;
-    if (Object.hasOwn(container, key)) return { found: true, value: container[key] };
-  }
-  return undefined;
-}
-
 /** Reads the value at `path`. A JSON `null` is found (value null); a missing key is not. */
 export function getPath(root: unknown, path: CompiledPath): { found: true; value: unknown } | { found: false } {
-  let current = root;
-  for (const segment of path.segments) {
-    const next = step(current, segment);
-    if (next === undefined) return { found: false };
-    current = next.value;
-  }
-  return { found: true, value: current };
+  const value = resolve(root, path.segments);
+  return value === MISSING ? { found: false } : { found: true, value };
 }
 
 /** Defines an own property, so that a key such as `__proto__` never touches the prototype. */
@@ -90,10 +73,10 @@ export function setPath(root: unknown, path: CompiledPath, value: unknown): bool
   let current = root as Container;
   let depth = 0;
   for (; depth < segments.length - 1; depth += 1) {
-    const next = step(current, segments[depth] as PathSegment);
-    if (next === undefined || next.value === null) break;
-    if (typeof next.value !== 'object') return false;
-    current = next.value as Container;
+    const next = child(current, segments[depth] as PathSegment);
+    if (next === MISSING || next === null) break;
+    if (typeof next !== 'object') return false;
+    current = next as Container;
   }
   if (depth === segments.length - 1) return writeStep(current, segments[depth] as PathSegment, value);
   // segments[depth] is missing (or null) in `current`: build the rest as nested objects.
@@ -111,12 +94,7 @@ export function setPath(root: unknown, path: CompiledPath, value: unknown): bool
 export function deletePath(root: unknown, path: CompiledPath): boolean {
   const { segments } = path;
   if (segments.length === 0) return false;
-  let current = root;
-  for (let depth = 0; depth < segments.length - 1; depth += 1) {
-    const next = step(current, segments[depth] as PathSegment);
-    if (next === undefined) return false;
-    current = next.value;
-  }
+  const current = resolve(root, segments.slice(0, -1));
   const last = segments[segments.length - 1] as PathSegment;
   if (Array.isArray(current)) {
     if (typeof last !== 'number' || last >= current.length) return false;
