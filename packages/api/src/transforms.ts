@@ -37,11 +37,27 @@ export const TRANSFORM_TYPES = [
 export const TIMESTAMP_NAMED_FORMATS = [
   'RFC3339',
   'RFC3339Nano',
+  'ISO8601',
   'Unix',
   'UnixMilli',
+  'UnixMicro',
   'UnixNano',
   'DateTime',
-  'ISO8601',
+  'DateOnly',
+  'TimeOnly',
+  'ANSIC',
+  'UnixDate',
+  'RubyDate',
+  'RFC822',
+  'RFC822Z',
+  'RFC850',
+  'RFC1123',
+  'RFC1123Z',
+  'Kitchen',
+  'Stamp',
+  'StampMilli',
+  'StampMicro',
+  'StampNano',
 ] as const;
 export type TimestampNamedFormat = (typeof TIMESTAMP_NAMED_FORMATS)[number];
 
