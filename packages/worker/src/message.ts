@@ -1,4 +1,6 @@
 // The message model shared by sources, transforms, the router and sinks.
+import { isUtf8 } from 'node:buffer';
+import type { DataflowError } from './errors.js';
 
 /** A parsed JSON value. Payloads that parsed as JSON travel in this form: parse once, serialise once. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -31,6 +33,12 @@ export interface Message {
   meta: Record<string, MetaValue>;
   /** Output chosen by a router transform; undefined = the main sink. */
   route?: string;
+  /**
+   * Set by a source that could not decode this record (e.g. an Avro payload that does not match its
+   * schema); `value` then holds the raw bytes. The runtime sends it to the error sink at stage
+   * `decode` instead of transforming it.
+   */
+  decodeError?: DataflowError;
 }
 
 export function isRaw(value: Payload): value is RawPayload {
@@ -69,10 +77,13 @@ export function payloadText(value: Payload): string {
 }
 
 /**
- * Decodes source bytes: JSON when the bytes parse as JSON, otherwise the bytes themselves
- * (non-JSON payloads pass through transforms as their semantics say).
+ * Decodes source bytes: JSON when the bytes are valid UTF-8 and parse as JSON, otherwise the bytes
+ * themselves (non-JSON payloads pass through transforms as their semantics say). Invalid UTF-8 is
+ * never parsed: decoding would swap bad bytes for U+FFFD and the payload would no longer be the
+ * one the source delivered.
  */
 export function decodePayload(bytes: Uint8Array): Payload {
+  if (!isUtf8(bytes)) return bytes;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   try {
     return JSON.parse(text) as JsonValue;

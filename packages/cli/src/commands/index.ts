@@ -2,6 +2,8 @@
 // render …) write `commands/<name>.ts` exporting a yargs CommandModule and append it here.
 import type { CommandModule } from 'yargs';
 import { normalizeCommand } from './normalize.js';
+import { previewCommand } from './preview.js';
+import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { validateCommand } from './validate.js';
 
@@ -10,4 +12,6 @@ export const commands: ReadonlyArray<CommandModule<object, never>> = [
   validateCommand as unknown as CommandModule<object, never>,
   normalizeCommand as unknown as CommandModule<object, never>,
   schemaCommand as unknown as CommandModule<object, never>,
+  runCommand as unknown as CommandModule<object, never>,
+  previewCommand as unknown as CommandModule<object, never>,
 ];

@@ -1,0 +1,426 @@
+// Kafka source: one topic in a consumer group, batch consumption, commits only through ack().
+//
+// kafkajs fetches from its "resolved" offset, so every record handed to our buffer is resolved at
+// once (fetching moves on) while auto-commit stays off: the committed offset moves only when the
+// runtime acks, in order per partition, and then to offset+1 of the highest acked position.
+// eachBatch never waits: when the buffer holds `maxBuffered` records the topic is paused and
+// resumed once read() drained half of it, so heartbeats and rebalances are never held up.
+//
+// Rebalances (kafkajs reports each completed join with the member's assignment): buffered records
+// of revoked partitions are dropped (their new owner reads them from the committed offset), acks
+// for partitions we no longer own are ignored, and records of partitions we keep are not handed
+// out twice — kafkajs refetches from the committed offset after every join, so records at or below
+// what we already buffered are skipped.
+//
+// Timeouts: see docs/adr/0005-kafka-consumer-timeouts.md (short session timeout + LeaveGroup on
+// close so a restarted worker resumes within seconds, short fetch wait so close() is quick).
+import type { Consumer, ConsumerCrashEvent, ConsumerGroupJoinEvent, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { KAFKA_START_OFFSETS, defaultConsumerGroup } from '@dataflow/api';
+import type { KafkaStartOffset } from '@dataflow/api';
+import { ConnectionError, DataflowError, ErrorCode, errorMessage } from '../../errors.js';
+import type { Message, Payload, Position } from '../../message.js';
+import { decodePayload } from '../../message.js';
+import type { PluginContext, Source, SourceFactory } from '../../plugin.js';
+import { AvroDecoder, resolveAvro } from './avro.js';
+import { createKafkaClient } from './client.js';
+import { resolveConnection } from './connection.js';
+import type { KafkaErrorContext } from './errors.js';
+import { translateKafkaError } from './errors.js';
+import { partitionKey, recordToMessage } from './records.js';
+import { Section } from './settings.js';
+
+const OWNER = 'kafka source';
+
+/** Chosen for fast recovery after a crash (ADR 0005); the config may override them. */
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
+export const DEFAULT_REBALANCE_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_WAIT_TIME_MS = 500;
+export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED = 10_000;
+
+export interface KafkaSourceSettings {
+  readonly raw: Record<string, unknown>;
+  readonly startOffset: KafkaStartOffset;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly maxWaitTimeMs: number;
+  readonly maxBytes: number;
+}
+
+export interface KafkaSourceOptions {
+  /** Records buffered before the consumer pauses (default 10,000). */
+  readonly maxBuffered?: number;
+}
+
+/** Checks the parts of the config that need no I/O; connection, group, TLS, SASL and Avro are resolved at open. */
+export function parseKafkaSourceConfig(config: Record<string, unknown>): KafkaSourceSettings {
+  const section = new Section(config, OWNER);
+  const sessionTimeoutMs = section.optionalInteger('sessionTimeoutMs', 1000) ?? DEFAULT_SESSION_TIMEOUT_MS;
+  const heartbeatIntervalMs = section.optionalInteger('heartbeatIntervalMs', 100) ?? Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(sessionTimeoutMs / 3));
+  if (heartbeatIntervalMs >= sessionTimeoutMs) throw section.fail('heartbeatIntervalMs', `must be below sessionTimeoutMs (${sessionTimeoutMs}); a third of it is usual`);
+  return {
+    raw: config,
+    startOffset: section.optionalEnum('startOffset', KAFKA_START_OFFSETS) ?? 'earliest',
+    sessionTimeoutMs,
+    heartbeatIntervalMs,
+    rebalanceTimeoutMs: Math.max(DEFAULT_REBALANCE_TIMEOUT_MS, sessionTimeoutMs),
+    maxWaitTimeMs: section.optionalInteger('maxWaitTimeMs', 0) ?? DEFAULT_MAX_WAIT_TIME_MS,
+    maxBytes: section.optionalInteger('maxBytes', 1024) ?? DEFAULT_MAX_BYTES,
+  };
+}
+
+interface Buffered {
+  readonly partition: number;
+  readonly record: KafkaMessage;
+}
+
+/** Settles open(): the first join, a crash, or an abort. */
+interface JoinWaiter {
+  resolve(): void;
+  reject(error: DataflowError): void;
+}
+
+export class KafkaSource implements Source {
+  private readonly settings: KafkaSourceSettings;
+  private readonly ctx: PluginContext;
+  private readonly maxBuffered: number;
+
+  private consumer: Consumer | undefined;
+  private topic = '';
+  private groupId = '';
+  private decoder: AvroDecoder | undefined;
+  private errorContext: KafkaErrorContext = { owner: OWNER, brokers: [] };
+  private closed = false;
+
+  private queue: Buffered[] = [];
+  private head = 0;
+  /** Bumped whenever buffered records are dropped, so a read that awaited knows its slice is stale. */
+  private bufferEpoch = 0;
+  private paused = false;
+
+  private assigned = new Set<number>();
+  /** Highest offset put in the buffer per partition (records at or below it are not buffered again). */
+  private readonly fetchedUpTo = new Map<number, bigint>();
+  /** Highest offset handed out by read() per partition, over every assignment since open. */
+  private readonly deliveredUpTo = new Map<number, bigint>();
+  /** Offset last committed per partition (the next offset to read). */
+  private readonly committed = new Map<number, bigint>();
+
+  /** kafkajs is restarting the consumer after a retriable crash: commits must wait. */
+  private restarting = false;
+  /** kafkajs gave up: every read fails with this. */
+  private failure: DataflowError | undefined;
+  private wakeReader: (() => void) | undefined;
+  private joinWaiter: JoinWaiter | undefined;
+
+  constructor(settings: KafkaSourceSettings, ctx: PluginContext, options: KafkaSourceOptions = {}) {
+    this.settings = settings;
+    this.ctx = ctx;
+    this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+  }
+
+  /** The consumer group in use (after open). */
+  get group(): string {
+    return this.groupId;
+  }
+
+  /** Partitions currently assigned to this member (after open). */
+  assignment(): number[] {
+    return [...this.assigned].sort((a, b) => a - b);
+  }
+
+  async open(signal: AbortSignal): Promise<void> {
+    if (this.closed) throw new Error(`${OWNER}: open after close`);
+    await this.release();
+    this.failure = undefined;
+    const section = new Section(this.settings.raw, OWNER);
+    const connection = await resolveConnection(section, this.ctx.secrets);
+    this.topic = connection.topic;
+    this.groupId = (await section.stringOrSecret('consumerGroup', this.ctx.secrets)) ?? defaultConsumerGroup(this.ctx.flow.namespace, this.ctx.flow.name);
+    this.errorContext = { owner: OWNER, brokers: connection.brokers, ...(connection.sasl === undefined ? {} : { username: connection.sasl.username }) };
+    const avro = await resolveAvro(section, this.ctx.secrets);
+    this.decoder = avro === undefined ? undefined : new AvroDecoder(avro);
+    try {
+      await this.decoder?.checkRegistry();
+    } catch (error) {
+      await this.release();
+      throw error;
+    }
+
+    const log = this.ctx.log.child({ connector: OWNER, topic: this.topic, group: this.groupId });
+    const consumer = createKafkaClient(connection, { log }).consumer({
+      groupId: this.groupId,
+      sessionTimeout: this.settings.sessionTimeoutMs,
+      heartbeatInterval: this.settings.heartbeatIntervalMs,
+      rebalanceTimeout: this.settings.rebalanceTimeoutMs,
+      maxWaitTimeInMs: this.settings.maxWaitTimeMs,
+      maxBytes: this.settings.maxBytes,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    const joined = new Promise<void>((resolve, reject) => (this.joinWaiter = { resolve, reject }));
+    // A rejection nobody awaits yet (connect fails first) must not become an unhandled rejection.
+    joined.catch(() => undefined);
+    consumer.on(consumer.events.GROUP_JOIN, (event: ConsumerGroupJoinEvent) => this.onJoin(event));
+    consumer.on(consumer.events.CRASH, (event: ConsumerCrashEvent) => this.onCrash(event));
+    const onAbort = (): void => this.joinWaiter?.reject(new DataflowError(ErrorCode.shutdown, `${OWNER}: open aborted`, false));
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (signal.aborted) onAbort();
+      await consumer.connect();
+      await consumer.subscribe({ topics: [this.topic], fromBeginning: this.settings.startOffset === 'earliest' });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
+      await joined;
+      log.info({ partitions: this.assignment() }, 'kafka consumer joined the group');
+    } catch (error) {
+      await this.release();
+      throw translateKafkaError(error, this.errorContext);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.joinWaiter = undefined;
+    }
+  }
+
+  async read(max: number, signal: AbortSignal): Promise<Message[]> {
+    for (;;) {
+      if (this.closed) throw new Error(`${OWNER}: read after close`);
+      if (this.consumer === undefined) throw new Error(`${OWNER}: read before open`);
+      if (this.failure !== undefined) throw this.failure;
+      if (this.head < this.queue.length) {
+        const messages = await this.take(max);
+        if (messages !== undefined) return messages;
+        continue;
+      }
+      if (signal.aborted) return [];
+      await this.waitForRecords(signal);
+    }
+  }
+
+  done(): boolean {
+    return false;
+  }
+
+  async ack(positions: readonly Position[]): Promise<void> {
+    if (this.closed) throw new Error(`${OWNER}: ack after close`);
+    const highest = new Map<number, bigint>();
+    for (const position of positions) {
+      const partition = this.partitionOf(position);
+      if (!this.assigned.has(partition)) {
+        this.ctx.log.debug({ connector: OWNER, position }, 'ignoring ack for a partition no longer assigned to this worker');
+        continue;
+      }
+      const offset = BigInt(position.offset);
+      const delivered = this.deliveredUpTo.get(partition);
+      if (delivered === undefined || offset > delivered) {
+        throw new Error(`${OWNER}: ack of position ${position.partition}@${position.offset}, which was never delivered`);
+      }
+      const current = highest.get(partition);
+      if (current === undefined || offset > current) highest.set(partition, offset);
+    }
+    const commits: Array<{ topic: string; partition: number; offset: string }> = [];
+    for (const [partition, offset] of highest) {
+      const next = offset + 1n;
+      const done = this.committed.get(partition);
+      if (done === undefined || next > done) commits.push({ topic: this.topic, partition, offset: next.toString() });
+    }
+    if (commits.length === 0) return;
+    const consumer = this.consumer;
+    if (consumer === undefined || this.restarting) throw new ConnectionError(`${OWNER}: the consumer is rejoining its group; the commit is retried`);
+    try {
+      await consumer.commitOffsets(commits);
+    } catch (error) {
+      throw translateKafkaError(error, this.errorContext);
+    }
+    for (const commit of commits) {
+      // A rebalance during the commit may have revoked the partition: keep no state for it.
+      if (this.assigned.has(commit.partition)) this.committed.set(commit.partition, BigInt(commit.offset));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wakeReader?.();
+    await this.release();
+  }
+
+  // ---- kafkajs callbacks ---------------------------------------------------------------------
+
+  private onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { partition, messages } = batch;
+    if (messages.length === 0 || batch.topic !== this.topic || !this.assigned.has(partition)) return Promise.resolve();
+    const last = messages[messages.length - 1] as KafkaMessage;
+    const seen = this.fetchedUpTo.get(partition);
+    let fresh: KafkaMessage[] = messages;
+    if (seen !== undefined && BigInt((messages[0] as KafkaMessage).offset) <= seen) {
+      fresh = messages.filter((record) => BigInt(record.offset) > seen);
+    }
+    for (const record of fresh) this.queue.push({ partition, record });
+    if (fresh.length > 0) this.fetchedUpTo.set(partition, BigInt(last.offset));
+    // Resolved = fetched: kafkajs fetches on from here. Commits happen only in ack().
+    payload.resolveOffset(last.offset);
+    this.syncPause();
+    this.wakeReader?.();
+    return Promise.resolve();
+  }
+
+  private onJoin(event: ConsumerGroupJoinEvent): void {
+    const next = new Set(event.payload.memberAssignment[this.topic] ?? []);
+    const revoked = [...this.assigned].filter((partition) => !next.has(partition));
+    this.assigned = next;
+    this.restarting = false;
+    if (revoked.length > 0) {
+      const gone = new Set(revoked);
+      this.queue = this.queue.slice(this.head).filter((entry) => !gone.has(entry.partition));
+      this.head = 0;
+      this.bufferEpoch++;
+      // deliveredUpTo is kept: records handed out before the revocation may still be acked once
+      // the partition comes back, and those acks are legitimate (everything up to them was written).
+      for (const partition of revoked) {
+        this.fetchedUpTo.delete(partition);
+        this.committed.delete(partition);
+      }
+      this.ctx.log.info({ connector: OWNER, topic: this.topic, revoked, assigned: this.assignment() }, 'kafka partitions revoked by a rebalance');
+    }
+    this.paused = false;
+    this.syncPause(true);
+    this.joinWaiter?.resolve();
+  }
+
+  private onCrash(event: ConsumerCrashEvent): void {
+    const { error, restart } = event.payload;
+    const translated = translateKafkaError(error, this.errorContext);
+    if (this.joinWaiter !== undefined) {
+      // Still opening: fail open(); the runtime retries it with backoff when the error is retriable.
+      this.joinWaiter.reject(translated);
+      return;
+    }
+    if (restart) {
+      this.restarting = true;
+      this.ctx.log.warn({ connector: OWNER, topic: this.topic, err: translated.message }, 'kafka consumer crashed; kafkajs restarts it');
+      return;
+    }
+    this.failure = new DataflowError(translated.code, `${OWNER}: the consumer stopped: ${translated.message}`, false, { cause: error });
+    this.wakeReader?.();
+  }
+
+  // ---- buffer --------------------------------------------------------------------------------
+
+  /** Up to `max` buffered records as messages; undefined when a rebalance dropped them meanwhile. */
+  private async take(max: number): Promise<Message[] | undefined> {
+    const end = Math.min(this.queue.length, this.head + max);
+    const slice = this.queue.slice(this.head, end);
+    const epoch = this.bufferEpoch;
+    if (this.decoder !== undefined) await this.decoder.prepare(slice.map((entry) => entry.record.value));
+    if (epoch !== this.bufferEpoch) return undefined;
+    const readAt = new Date();
+    const messages = slice.map((entry) => this.toMessage(entry, readAt));
+    this.head = end;
+    // Offsets rise within a partition: the last record of each partition in the slice is its highest.
+    const counted = new Set<number>();
+    for (let i = slice.length - 1; i >= 0; i--) {
+      const entry = slice[i] as Buffered;
+      if (counted.has(entry.partition)) continue;
+      counted.add(entry.partition);
+      const offset = BigInt(entry.record.offset);
+      const delivered = this.deliveredUpTo.get(entry.partition);
+      if (delivered === undefined || offset > delivered) this.deliveredUpTo.set(entry.partition, offset);
+    }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    this.syncPause();
+    return messages;
+  }
+
+  private toMessage(entry: Buffered, readAt: Date): Message {
+    const bytes = entry.record.value;
+    if (bytes === null) return recordToMessage(this.topic, entry.partition, entry.record, null, readAt);
+    if (this.decoder === undefined) return recordToMessage(this.topic, entry.partition, entry.record, decodePayload(bytes), readAt);
+    let value: Payload;
+    try {
+      value = this.decoder.decode(bytes);
+    } catch (error) {
+      const decodeError = error instanceof DataflowError ? error : new DataflowError(ErrorCode.decode, errorMessage(error), false, { cause: error });
+      return recordToMessage(this.topic, entry.partition, entry.record, bytes, readAt, decodeError);
+    }
+    return recordToMessage(this.topic, entry.partition, entry.record, value, readAt);
+  }
+
+  /** Pauses the topic while the buffer is full, resumes it at half; `force` re-applies after a join. */
+  private syncPause(force = false): void {
+    const buffered = this.queue.length - this.head;
+    const shouldPause = this.paused ? buffered > this.maxBuffered / 2 : buffered >= this.maxBuffered;
+    if (shouldPause === this.paused && !force) return;
+    const consumer = this.consumer;
+    if (consumer === undefined) return;
+    try {
+      if (shouldPause) consumer.pause([{ topic: this.topic }]);
+      else consumer.resume([{ topic: this.topic }]);
+      this.paused = shouldPause;
+    } catch (error) {
+      // Between a crash and kafkajs' restart there is no group to pause; the next join re-applies.
+      this.ctx.log.debug({ connector: OWNER, err: errorMessage(error) }, 'kafka consumer pause/resume deferred');
+    }
+  }
+
+  private waitForRecords(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener('abort', done);
+        this.wakeReader = undefined;
+        resolve();
+      };
+      this.wakeReader = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private partitionOf(position: Position): number {
+    const slash = position.partition.lastIndexOf('/');
+    const partition = Number(position.partition.slice(slash + 1));
+    if (slash < 0 || position.partition.slice(0, slash) !== this.topic || !Number.isInteger(partition) || partitionKey(this.topic, partition) !== position.partition) {
+      throw new Error(`${OWNER}: ack of position ${position.partition}@${position.offset}, which this source never delivered`);
+    }
+    return partition;
+  }
+
+  private async release(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    this.decoder?.close();
+    this.decoder = undefined;
+    this.queue = [];
+    this.head = 0;
+    this.bufferEpoch++;
+    this.assigned = new Set();
+    this.fetchedUpTo.clear();
+    this.deliveredUpTo.clear();
+    this.committed.clear();
+    this.paused = false;
+    this.restarting = false;
+    if (consumer === undefined) return;
+    try {
+      // Leaves the group (LeaveGroup), so the partitions move at once instead of after the session timeout.
+      await consumer.disconnect();
+    } catch (error) {
+      this.ctx.log.warn({ connector: OWNER, err: errorMessage(error) }, 'kafka consumer failed to disconnect');
+    }
+  }
+}
+
+export const kafkaSourceFactory: SourceFactory = {
+  type: 'kafka',
+  create: (config: Record<string, unknown>, ctx: PluginContext) => new KafkaSource(parseKafkaSourceConfig(config), ctx),
+};
