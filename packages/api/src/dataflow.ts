@@ -67,6 +67,29 @@ export interface Condition {
   observedGeneration?: number;
 }
 
+/** Counts one worker pod has reported (cumulative since the pod was created). */
+export interface WorkerCounts {
+  processed: number;
+  errors: number;
+  filtered: number;
+  deadLettered: number;
+  /** RFC 3339 time of the pod's last commit; absent until it committed something. */
+  lastProcessedTime?: string;
+}
+
+/** What one worker pod writes into `status.workers[<pod name>]` (a merge patch of its own entry). */
+export interface WorkerReport extends WorkerCounts {
+  /** RFC 3339 time of the pod's last report; a stale heartbeat marks the flow Degraded. */
+  heartbeat: string;
+  /** RFC 3339 time the worker process started. */
+  startedAt?: string;
+  /**
+   * Set while the pod cannot make progress (e.g. a sink keeps refusing writes, or a record without an
+   * error sink stopped the flow, naming its position); the controller marks the flow Degraded with it.
+   */
+  error?: string;
+}
+
 export interface DataFlowStatus {
   phase?: Phase;
   message?: string;
@@ -78,6 +101,10 @@ export interface DataFlowStatus {
   filteredCount?: number;
   deadLetteredCount?: number;
   lastProcessedTime?: string;
+  /** Per-pod reports, written by the worker pods themselves; the controller sums them into the counts above. */
+  workers?: Record<string, WorkerReport>;
+  /** Counts of worker pods that are gone, folded in by the controller so the totals never go down. */
+  retired?: WorkerCounts;
   /** Scale subresource: observed worker replicas and the pod label selector. */
   replicas?: number;
   selector?: string;

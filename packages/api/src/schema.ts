@@ -8,7 +8,7 @@ import { SINK_TYPES, SOURCE_TYPES, sinkSchemas, sourceSchemas } from './connecto
 import { mergeConfigProperties, toStructural } from './crd-structural.js';
 import { PHASES } from './dataflow.js';
 import { API_VERSION, KIND } from './group.js';
-import { arr, int, obj, str } from './json-schema.js';
+import { arr, int, map, obj, str } from './json-schema.js';
 import type { CelRule, JsonSchema } from './json-schema.js';
 import { MAX_ROUTES, MAX_TRANSFORMATIONS, topLevelFieldSchemas } from './spec-fields.js';
 import { TRANSFORM_TYPES, transformSchemas } from './transforms.js';
@@ -332,6 +332,33 @@ function counter(description: string): JsonSchema {
   return int(description, { minimum: 0, format: 'int64' });
 }
 
+/** `who` names whose counts these are, e.g. "this pod". */
+function workerCountsProperties(who: string): Record<string, JsonSchema> {
+  return {
+    processed: counter(`Messages ${who} committed (written, filtered or dead-lettered).`),
+    errors: counter(`Record-level failures ${who} saw.`),
+    filtered: counter(`Messages ${who} dropped by a filter.`),
+    deadLettered: counter(`Messages ${who} wrote to the error sink.`),
+    lastProcessedTime: str(`When ${who} last committed a message.`, { format: 'date-time' }),
+  };
+}
+
+function workerReportSchema(): JsonSchema {
+  return obj(
+    'Counts one worker pod reports about itself, cumulative since the pod was created.',
+    {
+      ...workerCountsProperties('this pod'),
+      heartbeat: str('When the pod last reported; an old heartbeat marks the flow Degraded.', { format: 'date-time' }),
+      startedAt: str('When the worker process started.', { format: 'date-time' }),
+      error: str(
+        'Why this pod cannot make progress (e.g. a sink keeps refusing writes, or a failed record without an error sink stopped the flow); absent while healthy. Marks the flow Degraded.',
+        { maxLength: 4096 },
+      ),
+    },
+    ['processed', 'errors', 'filtered', 'deadLettered', 'heartbeat'],
+  );
+}
+
 export function dataFlowStatusSchema(): JsonSchema {
   return obj('Observed state of the DataFlow, written by the controller (and the counts by the worker pods).', {
     phase: str(`Summary of the state: ${PHASES.join(', ')}.`, { enum: PHASES }),
@@ -346,6 +373,11 @@ export function dataFlowStatusSchema(): JsonSchema {
     filteredCount: counter('Messages dropped by a filter, total for the flow.'),
     deadLetteredCount: counter('Failed messages written to the error sink, total for the flow.'),
     lastProcessedTime: str('When a worker last wrote a message.', { format: 'date-time' }),
+    workers: map(
+      'Per-pod reports keyed by pod name, each written by that worker pod; the controller sums them into the counts.',
+      workerReportSchema(),
+    ),
+    retired: obj('Counts of worker pods that are gone, kept by the controller so the totals never go down.', workerCountsProperties('the retired pods')),
     replicas: int('Worker pods observed (scale subresource).', { minimum: 0, format: 'int32' }),
     selector: str('Label selector of the worker pods (scale subresource).'),
     workerConfigHash: str('Hash of the worker config the pods run (the pod-template annotation).'),

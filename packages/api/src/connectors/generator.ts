@@ -52,7 +52,7 @@ export const generatorSourceSchema: JsonSchema = obj(
       minProperties: 1,
       'x-kubernetes-preserve-unknown-fields': true,
     },
-    seed: int('Seed of the random placeholders, for reproducible runs ({{uuid}} and {{now}} excepted). Absent: a random seed.'),
+    seed: int('Seed of the random placeholders, for reproducible runs ({{now}} excepted; {{uuid}} is drawn from the same seeded generator). Absent: a random seed.'),
   },
   ['template'],
 );
