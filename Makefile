@@ -9,14 +9,16 @@ export PATH := $(NODE_BIN):$(PATH)
 export npm_config_nodedir := $(abspath $(NODE_BIN)/..)
 export KAFKAJS_NO_PARTITIONER_WARNING := 1
 
-.PHONY: help install build lint test test-unit run generate verify-generated clean samples
+.PHONY: help install build lint test test-unit run bench generate verify-generated clean samples
 
 help: ## List the documented targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-node_modules/.install-stamp: package.json package-lock.json packages/*/package.json e2e/package.json bench/package.json
-	npm ci --no-audit --no-fund
-	@touch $@
+# The lockfile is the single input: every package.json change rewrites it. flock keeps two
+# concurrent makes from running npm ci over each other's node_modules.
+node_modules/.install-stamp: package-lock.json
+	@mkdir -p .tools
+	flock .tools/npm-ci.lock bash -c '[ node_modules/.install-stamp -nt package-lock.json ] || { npm ci --no-audit --no-fund && touch node_modules/.install-stamp; }'
 
 install: node_modules/.install-stamp ## Install dependencies from the lockfile (npm ci)
 
@@ -35,12 +37,29 @@ verify-generated: build ## Fail when generated manifests differ from the schemas
 test-unit: build ## Unit tests (no services)
 	node scripts/run-tests.mjs unit
 
+.PHONY: services-up services-down services-status test-integration
+
+services-up: ## Start PostgreSQL, Kafka and the Schema Registry (one after another)
+	scripts/services/all.sh up
+
+services-down: ## Stop the services that services-up started
+	scripts/services/all.sh down
+
+services-status: ## Show which test services are running or reachable
+	scripts/services/all.sh status
+
+test-integration: build ## Integration tests against the real services
+	scripts/services/all.sh up && source <(scripts/services/env.sh) && node scripts/run-tests.mjs integration
+
 test: lint verify-generated test-unit ## Everything CI runs: lint, generated-file check, unit tests
 	node packages/cli/dist/main.js validate deploy/samples/*.yaml examples/*.yaml
 
-run: build ## Quickstart: validate the samples and print the normalised quickstart flow
-	node packages/cli/dist/main.js validate deploy/samples/*.yaml
-	node packages/cli/dist/main.js normalize examples/quickstart.yaml
+run: build ## Quickstart: run examples/quickstart.yaml locally (no cluster) and print its summary
+	rm -f .run/quickstart/*.ndjson
+	node packages/cli/dist/main.js run examples/quickstart.yaml
+
+bench: build ## Run the transform benchmark
+	node bench/dist/transforms.js
 
 clean: ## Remove build output
 	npx tsc -b --clean
