@@ -25,8 +25,8 @@ void describe('kafka source', () => {
     assert.deepEqual(source(config), []);
     assert.equal(config['startOffset'], 'earliest');
     assert.equal(config['format'], 'json');
-    assert.equal(config['sessionTimeoutMs'], 30000);
-    assert.equal(config['heartbeatIntervalMs'], 3000);
+    assert.equal(config['sessionTimeoutMs'], 10000);
+    assert.equal(config['heartbeatIntervalMs'], 1000);
     assert.equal(config['consumerGroup'], undefined, 'the consumer group default is computed by the controller');
   });
 

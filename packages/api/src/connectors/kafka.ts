@@ -16,7 +16,8 @@ export type KafkaFormat = (typeof KAFKA_FORMATS)[number];
 export const KAFKA_START_OFFSETS = ['earliest', 'latest'] as const;
 export type KafkaStartOffset = (typeof KAFKA_START_OFFSETS)[number];
 
-export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'lz4', 'snappy', 'zstd'] as const;
+// lz4 is left out: its npm codec packages are native addons that do not build on Node 24.
+export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'zstd'] as const;
 export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
 
 /** Connection settings shared by the Kafka source and sink. */
@@ -128,15 +129,15 @@ export const kafkaSourceSchema: JsonSchema = obj(
       default: 'earliest',
     }),
     ...avroProperties('decode'),
-    sessionTimeoutMs: int('Consumer group session timeout in milliseconds: a consumer silent for longer is removed from the group.', {
+    sessionTimeoutMs: int('Consumer group session timeout in milliseconds: a consumer silent for longer is removed from the group. The 10 s default lets a restarted worker take its partitions back quickly (docs/adr/0005).', {
       minimum: 1000,
-      default: 30000,
+      default: 10000,
     }),
     heartbeatIntervalMs: int('Interval of consumer group heartbeats in milliseconds; must be below sessionTimeoutMs.', {
       minimum: 100,
-      default: 3000,
+      default: 1000,
     }),
-    maxWaitTimeMs: int('Longest time in milliseconds the broker waits for data before answering a fetch.', { minimum: 0, default: 5000 }),
+    maxWaitTimeMs: int('Longest time in milliseconds the broker waits for data before answering a fetch.', { minimum: 0, default: 500 }),
     maxBytes: int('Upper bound in bytes of one fetch response.', { minimum: 1024, default: 10485760 }),
   },
 );
@@ -203,7 +204,7 @@ export function checkKafkaSource(c: ConfigCheck): void {
   c.requireValue('topic');
   checkKafkaSecurity(c);
   checkAvro(c, 'source');
-  const session = c.number('sessionTimeoutMs') ?? 30000;
+  const session = c.number('sessionTimeoutMs') ?? 10000;
   const heartbeat = c.number('heartbeatIntervalMs');
   if (heartbeat !== undefined && heartbeat >= session) {
     c.report('heartbeatIntervalMs', `must be below sessionTimeoutMs (${session}); a third of it is usual`);

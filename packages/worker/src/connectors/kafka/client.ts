@@ -1,6 +1,7 @@
 // A kafkajs client from resolved connection settings: brokers, TLS, SASL, client id
-// `dataflow-operator` (upstream's), and kafkajs' own log lines routed into the flow's logger at
-// warn and above (its info/debug chatter stays out).
+// `dataflow-operator` (upstream's), and kafkajs' own log lines routed into the flow's logger: its
+// warnings and errors become warnings (every failure that matters also reaches the runtime as a
+// thrown error, which the runtime logs once as an error), its info/debug chatter stays out.
 import kafkajs from 'kafkajs';
 import type { KafkaConfig, Kafka as KafkaClient, LogEntry, SASLOptions, logCreator } from 'kafkajs';
 import type { Logger } from '../../plugin.js';
@@ -24,11 +25,9 @@ export function kafkaLogCreator(log: Logger): logCreator {
     (entry: LogEntry): void => {
       const { message, timestamp: _timestamp, ...fields } = entry.log;
       const bindings = { kafkajs: entry.namespace, ...(fields as Record<string, unknown>) };
-      if (entry.level === logLevel.ERROR) log.error(bindings, message);
-      else if (entry.level === logLevel.WARN) {
-        if (EXPECTED_MESSAGES.some((expected) => message.startsWith(expected))) log.debug(bindings, message);
-        else log.warn(bindings, message);
-      } else log.debug(bindings, message);
+      const expected = EXPECTED_MESSAGES.some((text) => message.startsWith(text));
+      if ((entry.level === logLevel.ERROR || entry.level === logLevel.WARN) && !expected) log.warn(bindings, message);
+      else log.debug(bindings, message);
     };
 }
 

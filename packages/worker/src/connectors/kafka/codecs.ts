@@ -8,7 +8,6 @@ import { promisify } from 'node:util';
 import { zstdCompress, zstdDecompress } from 'node:zlib';
 import kafkajs from 'kafkajs';
 import type { CompressionTypes as CompressionType } from 'kafkajs';
-import type { KafkaCompression } from '@dataflow/api';
 import { ConfigError } from '../../errors.js';
 
 const { CompressionTypes, CompressionCodecs } = kafkajs;
@@ -48,9 +47,10 @@ export function installCodecs(): void {
 
 /**
  * The kafkajs compression type for a configured codec name; lz4 (and anything unknown) is a
- * ConfigError naming the field.
+ * ConfigError naming the field. Takes any string so it keeps refusing lz4 clearly whether or not
+ * the api's enum still lists it.
  */
-export function compressionType(name: KafkaCompression | undefined, owner: string): CompressionType {
+export function compressionType(name: string | undefined, owner: string): CompressionType {
   switch (name ?? 'none') {
     case 'none':
       return CompressionTypes.None;

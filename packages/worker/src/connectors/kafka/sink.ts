@@ -21,7 +21,6 @@
 // at a time and a chunk is one request per broker, so a second in-flight request would never be
 // used, and 1 keeps ordering safe when kafkajs retries a failed request itself.
 import { parsePath } from '@dataflow/api';
-import type { KafkaCompression } from '@dataflow/api';
 import type { CompressionTypes, Producer, Message as KafkaRecord } from 'kafkajs';
 import { DataflowError, RecordError, errorMessage } from '../../errors.js';
 import type { Message } from '../../message.js';
@@ -34,7 +33,7 @@ import { compressionType } from './codecs.js';
 import type { KafkaConnection } from './connection.js';
 import { resolveConnection } from './connection.js';
 import type { KafkaErrorContext } from './errors.js';
-import { isRecordLevelError, translateKafkaError } from './errors.js';
+import { isRecordLevelError, protocolErrorType, translateKafkaError } from './errors.js';
 import type { KeySource } from './records.js';
 import { jsonRecordValue, kafkaRecord, recordHeaders, recordKey } from './records.js';
 import { Section } from './settings.js';
@@ -47,7 +46,8 @@ export interface KafkaSinkSettings {
   readonly key: KeySource;
   readonly staticHeaders: Readonly<Record<string, string>>;
   readonly forwardHeaders: boolean;
-  readonly compression: KafkaCompression;
+  /** none, gzip, snappy or zstd (lz4 is refused). */
+  readonly compression: string;
   readonly idempotent: boolean;
   /** Schema Registry subject; absent: `<topic>-value`. */
   readonly subject?: string;
@@ -72,7 +72,7 @@ export function parseKafkaSinkConfig(config: Record<string, unknown>): KafkaSink
       key = { kind: 'metadata', name: metadata };
     }
   }
-  const compression = (section.optionalString('compression') ?? 'none') as KafkaCompression;
+  const compression = section.optionalString('compression') ?? 'none';
   compressionType(compression, OWNER);
   const subject = section.optionalString('subject');
   if (subject !== undefined && !section.has('schemaRegistry')) throw section.fail('subject', 'is used only with schemaRegistry');
@@ -206,8 +206,8 @@ export class KafkaSink implements Sink {
           await this.send([records[i] as KafkaRecord], state);
         } catch (error) {
           if (!isRecordLevelError(error)) throw this.failSend(error, state);
-          const reason = translateKafkaError(error, state.errorContext).message;
-          failed.push({ index: indexes[i] as number, error: new RecordError(`the broker rejected the record: ${reason}`, { cause: error }) });
+          const type = protocolErrorType(error) ?? 'rejected';
+          failed.push({ index: indexes[i] as number, error: new RecordError(`${OWNER}: the broker rejected the record (${type}): ${errorMessage(error)}`, { cause: error }) });
         }
       }
     }
