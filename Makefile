@@ -39,7 +39,7 @@ test-unit: build ## Unit tests (no services)
 
 .PHONY: services-up services-down services-status test-integration
 
-services-up: ## Start PostgreSQL, Kafka and the Schema Registry (one after another)
+services-up: ## Start PostgreSQL, Kafka, Schema Registry, ClickHouse, Keycloak, Trino (one after another)
 	scripts/services/all.sh up
 
 services-down: ## Stop the services that services-up started
@@ -50,6 +50,14 @@ services-status: ## Show which test services are running or reachable
 
 test-integration: build ## Integration tests against the real services
 	scripts/services/all.sh up && source <(scripts/services/env.sh) && node scripts/run-tests.mjs integration
+
+.PHONY: cluster-up cluster-down
+
+cluster-up: ## Build (cached) and start the test control plane
+	scripts/cluster/control-plane.sh up
+
+cluster-down: ## Stop the test control plane
+	scripts/cluster/control-plane.sh down
 
 test: lint verify-generated test-unit ## Everything CI runs: lint, generated-file check, unit tests
 	node packages/cli/dist/main.js validate deploy/samples/*.yaml examples/*.yaml

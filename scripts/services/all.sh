@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # all.sh up|down|restart|status [SERVICE...]: run one service script per service, ONE AFTER
 # ANOTHER (parallel JVM starts on two cores are slower per service and hide which one failed).
-# Default services, in start order: postgres kafka apicurio (`down` goes in reverse order).
+# Default services, in start order: postgres kafka apicurio clickhouse keycloak trino (`down`
+# goes in reverse order). Keycloak comes before Trino: Trino's JWT mode reads Keycloak's keys, and
+# two JVMs starting together on two cores are both slow. Name services to act on only those.
 # `up` stops at the first service that fails; `status` exits non-zero when one is not reachable.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -10,10 +12,10 @@ SERVICE_NAME=all
 . "$HERE/lib.sh"
 
 action="${1:-}"
-case "$action" in up|down|restart|status) ;; *) echo "usage: $0 up|down|restart|status [postgres|kafka|apicurio...]" >&2; exit 2 ;; esac
+case "$action" in up|down|restart|status) ;; *) echo "usage: $0 up|down|restart|status [postgres|kafka|apicurio|clickhouse|keycloak|trino...]" >&2; exit 2 ;; esac
 shift
 services=("$@")
-[ ${#services[@]} -gt 0 ] || services=(postgres kafka apicurio)
+[ ${#services[@]} -gt 0 ] || services=(postgres kafka apicurio clickhouse keycloak trino)
 for s in "${services[@]}"; do
   [ -x "$HERE/$s.sh" ] || die "unknown service '$s' (no $HERE/$s.sh)"
 done

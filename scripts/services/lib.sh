@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Functions shared by the service scripts (postgres.sh, kafka.sh, apicurio.sh, all.sh, env.sh).
+# Functions shared by the service scripts (postgres.sh, kafka.sh, apicurio.sh, clickhouse.sh,
+# keycloak.sh, trino.sh, all.sh, env.sh).
 # Source it; do not run it. Every service listens on 127.0.0.1 only; downloads and run state live
 # under $DATAFLOW_CACHE (default ~/.cache/dataflow): Maven repository in m2/, archives in dl/,
 # one run dir per service in run/<name>/ (data, rendered config, log, pid file).
@@ -27,6 +28,14 @@ KAFKA_USER=alice
 KAFKA_PASSWORD=alice-secret
 APICURIO_PORT=18081
 APICURIO_MGMT_PORT=18091
+CLICKHOUSE_HTTP_PORT=18123
+CLICKHOUSE_TCP_PORT=19000
+CLICKHOUSE_USER=ci
+CLICKHOUSE_PASSWORD=ci-pw
+KEYCLOAK_PORT=18180
+KEYCLOAK_REALM=ci
+TRINO_PORT=18080
+TRINO_HTTPS_PORT=18443
 
 log() { printf '[%s +%ss] %s\n' "${SERVICE_NAME:-${0##*/}}" "$SECONDS" "$*" >&2; }
 # die runs $ON_DIE first (if set): a start that fails stops the process it launched.

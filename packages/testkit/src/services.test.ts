@@ -29,6 +29,18 @@ void describe('testServices', () => {
     assert.equal(s.kafkaCa, '/c/run/kafka/tls/ca.pem');
     assert.equal(s.kafkaPidFile, '/c/run/kafka/kafka.pid');
     assert.equal(s.pgData, '/c/run/postgres/data');
+    assert.equal(s.clickhouseUrl, 'http://127.0.0.1:18123');
+    assert.equal(s.clickhouseUser, 'ci');
+    assert.equal(s.trinoUrl, 'http://127.0.0.1:18080');
+    assert.equal(s.trinoHttpsUrl, 'https://127.0.0.1:18443');
+    assert.equal(s.trinoCa, '/c/run/trino/tls/trino.pem');
+    assert.equal(s.keycloakTokenUrl, 'http://127.0.0.1:18180/realms/ci/protocol/openid-connect/token');
+    assert.equal(s.keycloakClientId, 'ci-app');
+  });
+
+  void it('builds the Keycloak token URL from the URL and realm variables', () => {
+    const s = testServices({ DATAFLOW_TEST_KEYCLOAK_URL: 'http://kc:8080', DATAFLOW_TEST_KEYCLOAK_REALM: 'r' });
+    assert.equal(s.keycloakTokenUrl, 'http://kc:8080/realms/r/protocol/openid-connect/token');
   });
 
   void it('takes every DATAFLOW_TEST_* variable that is set and not empty', () => {

@@ -29,6 +29,33 @@ export interface TestServices {
   readonly kafkaPidFile: string;
   /** Confluent-compatible base URL of the Schema Registry. */
   readonly schemaRegistry: string;
+  /** ClickHouse HTTP interface (Debian's 18.16 under the scripts; modern under docker compose). */
+  readonly clickhouseUrl: string;
+  /** The password user; `default` (no password) exists too. */
+  readonly clickhouseUser: string;
+  readonly clickhousePassword: string;
+  readonly clickhouseDatabase: string;
+  /** Trino over plain HTTP: no authentication, send X-Trino-User. */
+  readonly trinoUrl: string;
+  /** Trino over HTTPS: JWT bearer tokens of the Keycloak realm (audience `trino`). */
+  readonly trinoHttpsUrl: string;
+  /** PEM certificate of Trino's HTTPS listener (self-signed: trust it as the CA). */
+  readonly trinoCa: string;
+  /** Keycloak base URL; the issuer is `${keycloakUrl}/realms/${keycloakRealm}`. */
+  readonly keycloakUrl: string;
+  readonly keycloakRealm: string;
+  readonly keycloakTokenUrl: string;
+  /** Password-grant user of the realm. */
+  readonly keycloakUser: string;
+  readonly keycloakPassword: string;
+  /** Confidential client: password grant and client credentials; its tokens carry audience `trino`. */
+  readonly keycloakClientId: string;
+  readonly keycloakClientSecret: string;
+  /** Public client: password grant only, no secret. */
+  readonly keycloakPublicClientId: string;
+  /** Confidential client for client credentials only (no `trino` audience). */
+  readonly keycloakServiceClientId: string;
+  readonly keycloakServiceClientSecret: string;
   /** scripts/services, to call `kafka.sh restart` or `postgres.sh restart`. */
   readonly servicesDir: string;
 }
@@ -51,6 +78,8 @@ export function testServices(env: Env = process.env): TestServices {
     const value = env[name];
     return value === undefined || value === '' ? fallback : value;
   };
+  const keycloakUrl = pick('DATAFLOW_TEST_KEYCLOAK_URL', 'http://127.0.0.1:18180');
+  const keycloakRealm = pick('DATAFLOW_TEST_KEYCLOAK_REALM', 'ci');
   return {
     pgUrl: pick('DATAFLOW_TEST_PG_URL', `postgresql://postgres:postgres@127.0.0.1:${PG_PORT}/test`),
     pgBin: pick('DATAFLOW_TEST_PG_BIN', '/usr/lib/postgresql/15/bin'),
@@ -66,6 +95,23 @@ export function testServices(env: Env = process.env): TestServices {
     kafkaClientKey: pick('DATAFLOW_TEST_KAFKA_CLIENT_KEY', join(tls, 'client.key')),
     kafkaPidFile: pick('DATAFLOW_TEST_KAFKA_PIDFILE', join(run, 'kafka', 'kafka.pid')),
     schemaRegistry: pick('DATAFLOW_TEST_SCHEMA_REGISTRY', 'http://127.0.0.1:18081/apis/ccompat/v7'),
+    clickhouseUrl: pick('DATAFLOW_TEST_CLICKHOUSE_URL', 'http://127.0.0.1:18123'),
+    clickhouseUser: pick('DATAFLOW_TEST_CLICKHOUSE_USER', 'ci'),
+    clickhousePassword: pick('DATAFLOW_TEST_CLICKHOUSE_PASSWORD', 'ci-pw'),
+    clickhouseDatabase: pick('DATAFLOW_TEST_CLICKHOUSE_DATABASE', 'default'),
+    trinoUrl: pick('DATAFLOW_TEST_TRINO_URL', 'http://127.0.0.1:18080'),
+    trinoHttpsUrl: pick('DATAFLOW_TEST_TRINO_HTTPS_URL', 'https://127.0.0.1:18443'),
+    trinoCa: pick('DATAFLOW_TEST_TRINO_CA', join(run, 'trino', 'tls', 'trino.pem')),
+    keycloakUrl,
+    keycloakRealm,
+    keycloakTokenUrl: pick('DATAFLOW_TEST_KEYCLOAK_TOKEN_URL', `${keycloakUrl}/realms/${keycloakRealm}/protocol/openid-connect/token`),
+    keycloakUser: pick('DATAFLOW_TEST_KEYCLOAK_USER', 'alice'),
+    keycloakPassword: pick('DATAFLOW_TEST_KEYCLOAK_PASSWORD', 'alice-pw'),
+    keycloakClientId: pick('DATAFLOW_TEST_KEYCLOAK_CLIENT_ID', 'ci-app'),
+    keycloakClientSecret: pick('DATAFLOW_TEST_KEYCLOAK_CLIENT_SECRET', 'ci-app-secret'),
+    keycloakPublicClientId: pick('DATAFLOW_TEST_KEYCLOAK_PUBLIC_CLIENT_ID', 'ci-public'),
+    keycloakServiceClientId: pick('DATAFLOW_TEST_KEYCLOAK_SERVICE_CLIENT_ID', 'ci-service'),
+    keycloakServiceClientSecret: pick('DATAFLOW_TEST_KEYCLOAK_SERVICE_CLIENT_SECRET', 'ci-service-secret'),
     servicesDir: pick('DATAFLOW_TEST_SERVICES_DIR', 'scripts/services'),
   };
 }
