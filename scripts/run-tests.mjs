@@ -20,6 +20,14 @@ const suites = {
     // The integration tests arrive with the connectors; until then an empty suite is not an error.
     mayBeEmpty: true,
   },
+  // e2e: e2e/dist/**/*.test.js against the test control plane (`make cluster-up`); one file at a
+  // time because the files share it and its node agent.
+  e2e: {
+    patterns: ['e2e/dist/**/*.test.js'],
+    exclude: () => false,
+    args: ['--test-concurrency=1'],
+    mayBeEmpty: false,
+  },
 };
 
 const name = process.argv[2] ?? 'unit';
