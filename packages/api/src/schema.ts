@@ -395,7 +395,8 @@ export function crdOpenApiSchema(): JsonSchema {
     properties: {
       apiVersion: str('Versioned schema of this representation of an object.'),
       kind: str('REST resource this object represents.'),
-      metadata: { type: 'object', description: 'Standard object metadata.' },
+      // The API server allows nothing but `type` here (not even a description): metadata is implicit.
+      metadata: { type: 'object' },
       spec: crdSpecSchema(),
       status: toStructural(dataFlowStatusSchema()),
     },
