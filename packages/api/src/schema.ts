@@ -196,9 +196,14 @@ function celField(name: string): string {
  * One rule per type with must-haves: the legacy nested key satisfies it (the controller normalises it
  * and validateSpec checks its content), otherwise config must carry one field of every group.
  */
-function mustHaveRules(what: string, byType: Record<string, string[][]>): CelRule[] {
+function mustHaveRules(what: string, byType: Record<string, string[][]>, config: JsonSchema): CelRule[] {
   const rules: CelRule[] = [];
-  for (const [type, groups] of Object.entries(byType)) {
+  // CEL can only test fields the structural schema types: a field left untyped because types disagree
+  // across connectors/transforms (e.g. `fields`: a list for mask, a map for insertField) is rejected by
+  // the API server inside has(). Those must-haves are left to validateSpec (SpecValid condition).
+  const typed = (field: string): boolean => config.properties?.[field]?.type !== undefined;
+  for (const [type, allGroups] of Object.entries(byType)) {
+    const groups = allGroups.filter((g) => g.every(typed));
     if (groups.length === 0) continue;
     const checks = groups.map((g) => {
       const any = g.map((f) => `has(self.config.${celField(f)})`).join(' || ');
@@ -255,13 +260,14 @@ const CONNECTOR_LEGACY_KEYS = [...new Set<string>([...SOURCE_TYPES, ...SINK_TYPE
 function crdConnectorItem(role: Role, description: string, what: string): JsonSchema {
   const schemas: Readonly<Record<string, JsonSchema>> = role === 'source' ? sourceSchemas : sinkSchemas;
   const { types } = ROLE_TEXT[role];
+  const config = crdConfig(`${ROLE_TEXT[role].what} settings.`, schemas);
   return crdItem(
     description,
     `${ROLE_TEXT[role].what} type: ${types.join(', ')}.`,
     types,
     CONNECTOR_LEGACY_KEYS,
-    crdConfig(`${ROLE_TEXT[role].what} settings.`, schemas),
-    mustHaveRules(what, connectorMustHaves(role)),
+    config,
+    mustHaveRules(what, connectorMustHaves(role), config),
   );
 }
 
@@ -278,7 +284,7 @@ function crdTransformationItem(): JsonSchema {
     TRANSFORM_TYPES,
     TRANSFORM_TYPES,
     config,
-    mustHaveRules('a transformation', transformMustHaves()),
+    mustHaveRules('a transformation', transformMustHaves(), config),
   );
 }
 
