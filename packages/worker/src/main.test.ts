@@ -91,14 +91,14 @@ void describe('dataflow-worker', () => {
     assert.match(noConfig.stderr, /Missing required argument: config/);
   });
 
-  void it('exits 2 when the flow cannot be built (a connector type this worker lacks)', () => {
+  void it('exits 2 naming the field when the sink type is unknown', () => {
     const config = writeConfig('no-connector.json', {
       source: { type: 'file', config: { path: join(tmp, 'in.ndjson') } },
-      sink: { type: 'clickhouse', config: { connectionString: 'http://localhost:8123', table: 't' } },
+      sink: { type: 'nosuch', config: {} },
     });
-    const { code, stdout } = runSync('--config', config, '--port', '0');
+    const { code, stdout, stderr } = runSync('--config', config, '--port', '0');
     assert.equal(code, 2);
-    assert.match(stdout, /unknown sink type 'clickhouse'/);
+    assert.match(stdout + stderr, /spec\.sink\.type/);
   });
 
   void it('exits 1 when a record fails without an error sink, naming its position', () => {

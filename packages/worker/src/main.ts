@@ -11,6 +11,8 @@ import { hideBin } from 'yargs/helpers';
 import { ConfigError, errorMessage } from './errors.js';
 import { DEFAULT_HEALTH_PORT, startHealthServer } from './health.js';
 import type { HealthServer } from './health.js';
+import { startClusterServices } from './kube/cluster-services.js';
+import { InClusterApi, runsInCluster } from './kube/in-cluster.js';
 import { FileCheckpointStore, MemoryCheckpointStore } from './local/file-checkpoint-store.js';
 import { LocalSecretReader } from './local/secret-reader.js';
 import { handleShutdownSignals } from './local/shutdown-signals.js';
@@ -19,7 +21,9 @@ import { prepareFlow } from './run-flow.js';
 import type { PreparedFlow } from './run-flow.js';
 import { LOG_LEVELS, createLogger, isLogLevel } from './telemetry/logger.js';
 import type { RootLogger } from './telemetry/logger.js';
+import type { FlowCounts } from './telemetry/counts.js';
 import { LocalStatusReporter, startStatusReporting } from './telemetry/status-reporter.js';
+import type { StatusReporter } from './telemetry/status-reporter.js';
 
 const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
 const DEFAULT_STATE_DIR = './.dataflow-state';
@@ -31,6 +35,8 @@ interface WorkerArgs {
   secretsDir: string | undefined;
   statusFile: string | undefined;
   logLevel: string | undefined;
+  /** true/false when given; undefined = detect (POD_NAME and a service-account token). */
+  kubernetes: boolean | undefined;
 }
 
 /** Problems found before the flow starts: printed plainly on stderr, exit code 2. */
@@ -52,6 +58,11 @@ function parseArgs(argv: string[]): WorkerArgs {
     .option('secrets-dir', { type: 'string', describe: 'Mounted Secrets: <dir>/<secret name>/<key> (else env DATAFLOW_SECRET_<NAME>_<KEY>)' })
     .option('status-file', { type: 'string', describe: 'Write the flow counts to this JSON file (default: to the log at debug level)' })
     .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'Overrides env LOG_LEVEL and spec.logLevel' })
+    .option('kubernetes', {
+      type: 'boolean',
+      describe:
+        'Report status to the DataFlow and keep checkpoints in its ConfigMap via the API server (default: when POD_NAME is set and a service-account token is mounted; --no-kubernetes forces local)',
+    })
     .help()
     .version(false)
     .fail((message, error) => {
@@ -69,6 +80,7 @@ function parseArgs(argv: string[]): WorkerArgs {
     secretsDir: parsed.secretsDir,
     statusFile: parsed.statusFile,
     logLevel: parsed.logLevel,
+    kubernetes: parsed.kubernetes,
   };
 }
 
@@ -106,6 +118,36 @@ async function checkpointStoreOf(args: WorkerArgs, config: WorkerConfig): Promis
   return store;
 }
 
+/** Where status, baseline and checkpoints live: the API server in a pod, files or the log elsewhere. */
+interface FlowServices {
+  readonly statusReporter: StatusReporter;
+  /** The Kubernetes status doubles as the heartbeat the controller watches. */
+  readonly heartbeat: boolean;
+  readonly baseline: FlowCounts | undefined;
+  readonly checkpoints: CheckpointStore;
+  /** Writes what the checkpoint store still holds back; rejects when it cannot. */
+  closeCheckpoints(): Promise<void>;
+}
+
+async function flowServicesOf(args: WorkerArgs, config: WorkerConfig, log: Logger): Promise<FlowServices> {
+  if (!(args.kubernetes ?? runsInCluster())) {
+    return {
+      statusReporter: new LocalStatusReporter(args.statusFile === undefined ? { log: atDebug(log) } : { file: args.statusFile }),
+      heartbeat: false,
+      baseline: undefined,
+      checkpoints: await checkpointStoreOf(args, config),
+      closeCheckpoints: () => Promise.resolve(),
+    };
+  }
+  const podName = process.env['POD_NAME'];
+  if (podName === undefined || podName === '') throw new Error('running in Kubernetes mode needs env POD_NAME (downward API metadata.name)');
+  const api = await InClusterApi.fromEnvironment();
+  const services = await startClusterServices({ api, flow: config.flow, spec: config.spec, podName, startedAt: new Date(), log });
+  log.info({ apiNamespace: api.namespace, pod: podName }, 'reporting status to the DataFlow and keeping checkpoints in the API server');
+  const { statusReporter, baseline, checkpoints } = services;
+  return { statusReporter, heartbeat: true, baseline, checkpoints, closeCheckpoints: () => checkpoints.close() };
+}
+
 /** The status reporter writes at info; without a status file those lines belong at debug. */
 function atDebug(log: Logger): Logger {
   return {
@@ -119,6 +161,14 @@ function atDebug(log: Logger): Logger {
 
 async function runWorker(args: WorkerArgs, config: WorkerConfig, log: RootLogger): Promise<number> {
   const shutdown = handleShutdownSignals({ log, beforeForcedExit: () => log.flush() });
+  let services: FlowServices;
+  try {
+    services = await flowServicesOf(args, config, log);
+  } catch (error) {
+    shutdown.dispose();
+    log.error({ err: error }, 'cannot set up status reporting and checkpoints');
+    return EXIT.failed;
+  }
   let flow: PreparedFlow;
   try {
     flow = prepareFlow({
@@ -126,7 +176,8 @@ async function runWorker(args: WorkerArgs, config: WorkerConfig, log: RootLogger
       flow: config.flow,
       log,
       secrets: new LocalSecretReader(args.secretsDir === undefined ? {} : { secretsDir: args.secretsDir }),
-      checkpoints: await checkpointStoreOf(args, config),
+      checkpoints: services.checkpoints,
+      ...(services.baseline === undefined ? {} : { baseline: services.baseline }),
     });
   } catch (error) {
     shutdown.dispose();
@@ -149,11 +200,7 @@ async function runWorker(args: WorkerArgs, config: WorkerConfig, log: RootLogger
     log.error({ err: error }, 'cannot serve probes and metrics');
     return EXIT.failed;
   }
-  const status = startStatusReporting({
-    reporter: new LocalStatusReporter(args.statusFile === undefined ? { log: atDebug(log) } : { file: args.statusFile }),
-    counts: () => flow.counts(),
-    log,
-  });
+  const status = startStatusReporting({ reporter: services.statusReporter, counts: () => flow.counts(), heartbeat: services.heartbeat, log });
 
   const { spec } = config;
   log.info({ source: spec.source.type, sink: spec.sink.type, transformations: spec.transformations?.length ?? 0 }, 'flow starting');
@@ -163,6 +210,13 @@ async function runWorker(args: WorkerArgs, config: WorkerConfig, log: RootLogger
     log.info({ summary }, shutdown.signal.aborted ? 'flow stopped after draining' : 'flow finished: the source is exhausted');
   } catch (error) {
     log.error({ err: error }, 'flow failed');
+    exit = EXIT.failed;
+  }
+  try {
+    await services.closeCheckpoints();
+  } catch (error) {
+    // The flow itself ended fine; the last checkpoint is lost and its rows are read again.
+    log.error({ err: error }, 'the final checkpoint could not be saved; the source resumes from the previous one');
     exit = EXIT.failed;
   }
   await status.stop();

@@ -8,9 +8,9 @@ import type { WorkerDeploymentInput } from './deployment.js';
 
 const DEFAULT_IMAGE = 'ghcr.io/dataflow-operator/dataflow-worker:0.1.0';
 
-function input(spec: DataFlowSpec, secretVersions: Record<string, string> = { 'kafka-creds': '11', 'pg-creds': '12' }): WorkerDeploymentInput {
+function input(spec: DataFlowSpec, secretVersions: Record<string, string> = { 'kafka-creds': '11', 'pg-creds': '12' }, generation = 1): WorkerDeploymentInput {
   const effective = effectiveSpec(spec);
-  const configText = serializeWorkerConfig({ version: 1, flow: { namespace: 'shop', name: 'orders', uid: 'uid-orders', generation: 1 }, spec: effective });
+  const configText = serializeWorkerConfig({ version: 1, flow: { namespace: 'shop', name: 'orders', uid: 'uid-orders', generation }, spec: effective });
   return { flow: flowRef(), spec: effective, configText, secretVersions, defaultImage: DEFAULT_IMAGE };
 }
 
@@ -130,6 +130,16 @@ void describe('buildWorkerDeployment', () => {
     (edited.sink.config as { table: string }).table = 'orders_v2';
     assert.notEqual(buildWorkerDeployment(input(edited)).configHash, base);
     assert.notEqual(buildWorkerDeployment(input(kafkaToPostgresSpec(), { 'kafka-creds': '11', 'pg-creds': '99' })).configHash, base);
+  });
+
+  void it('keeps the pod-template hash when only replicas, suspend or the generation change', () => {
+    const base = buildWorkerDeployment(input(kafkaToPostgresSpec())).configHash;
+    const scaled = buildWorkerDeployment(input({ ...kafkaToPostgresSpec(), replicas: 3 }, undefined, 2));
+    assert.equal(scaled.configHash, base, 'kubectl scale must not restart running workers');
+    assert.equal(scaled.object.spec.replicas, 3);
+    const suspended = buildWorkerDeployment(input({ ...kafkaToPostgresSpec(), suspend: true }, undefined, 3));
+    assert.equal(suspended.configHash, base);
+    assert.equal(suspended.object.spec.replicas, 0);
   });
 });
 

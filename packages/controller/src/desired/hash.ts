@@ -15,11 +15,26 @@ export function contentHash(value: unknown): string {
 }
 
 /**
- * The pod-template hash: the worker config text and the resourceVersion of each referenced Secret,
- * so a spec edit or a Secret rotation changes the pod template and rolls the pods.
+ * The worker config without what the worker does not act on: the generation, spec.replicas and
+ * spec.suspend. `kubectl scale` and suspend/resume change those, and must add or remove pods
+ * without restarting the running ones.
+ */
+function rolloutRelevantConfig(configText: string): unknown {
+  const config = JSON.parse(configText) as Record<string, unknown>;
+  const flow = { ...(config['flow'] as Record<string, unknown> | undefined) };
+  const spec = { ...(config['spec'] as Record<string, unknown> | undefined) };
+  delete flow['generation'];
+  delete spec['replicas'];
+  delete spec['suspend'];
+  return { ...config, flow, spec };
+}
+
+/**
+ * The pod-template hash: the worker config and the resourceVersion of each referenced Secret, so a
+ * spec edit or a Secret rotation changes the pod template and rolls the pods (scaling does not).
  */
 export function podConfigHash(configText: string, secretVersions: Readonly<Record<string, string>>): string {
-  return contentHash({ config: configText, secrets: secretVersions });
+  return contentHash({ config: rolloutRelevantConfig(configText), secrets: secretVersions });
 }
 
 /** A copy of `obj` carrying APPLIED_HASH_ANNOTATION = hash of everything else in it. */

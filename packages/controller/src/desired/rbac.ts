@@ -44,7 +44,7 @@ export function workerRoleRules(flowName: string, withCheckpoint: boolean): Poli
     { apiGroups: [GROUP], resources: [`${PLURAL}/status`], resourceNames: [flowName], verbs: ['get', 'patch'] },
   ];
   if (withCheckpoint) {
-    rules.push({ apiGroups: [''], resources: ['configmaps'], resourceNames: [childNames.checkpointConfigMap(flowName)], verbs: ['get', 'update', 'patch'] });
+    rules.push({ apiGroups: [''], resources: ['configmaps'], resourceNames: [childNames.checkpointConfigMap(flowName)], verbs: ['get', 'patch'] });
   }
   return rules;
 }

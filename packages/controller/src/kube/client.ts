@@ -254,7 +254,8 @@ export async function listSecretMetadata(
         namespace === undefined
           ? await core.listSecretForAllNamespaces(params, accept)
           : await core.listNamespacedSecret({ namespace, ...params }, accept);
-      for (const item of page.items) {
+      // An empty PartialObjectMetadataList comes back with `"items": null`, whatever the type says.
+      for (const item of (page.items as typeof page.items | null) ?? []) {
         // Only metadata is asked for; drop anything else defensively before it is kept in a cache.
         const wire = toWire<KubeObject>(item, 'v1', 'Secret');
         items.push({ apiVersion: 'v1', kind: 'Secret', metadata: wire.metadata });

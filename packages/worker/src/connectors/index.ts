@@ -1,11 +1,14 @@
 // The built-in connectors. This is the only file that lists them: a new connector adds one
 // register line here and lives in its own `connectors/<system>/` folder.
 import { ConnectorRegistry } from '../registry.js';
+import { clickhouseSinkFactory, clickhouseSourceFactory } from './clickhouse/index.js';
 import { fileSinkFactory } from './file/sink.js';
 import { fileSourceFactory } from './file/source.js';
 import { generatorSourceFactory } from './generator/source.js';
 import { kafkaSinkFactory, kafkaSourceFactory } from './kafka/index.js';
+import { postgresqlSinkFactory, postgresqlSourceFactory } from './postgresql/index.js';
 import { stdoutSinkFactory } from './stdout/sink.js';
+import { trinoSinkFactory, trinoSourceFactory } from './trino/index.js';
 
 export function registerBuiltinConnectors(registry: ConnectorRegistry): ConnectorRegistry {
   registry.registerSource(fileSourceFactory);
@@ -14,6 +17,12 @@ export function registerBuiltinConnectors(registry: ConnectorRegistry): Connecto
   registry.registerSink(fileSinkFactory);
   registry.registerSink(kafkaSinkFactory);
   registry.registerSink(stdoutSinkFactory);
+  registry.registerSource(clickhouseSourceFactory);
+  registry.registerSink(clickhouseSinkFactory);
+  registry.registerSource(postgresqlSourceFactory);
+  registry.registerSink(postgresqlSinkFactory);
+  registry.registerSource(trinoSourceFactory);
+  registry.registerSink(trinoSinkFactory);
   return registry;
 }
 
@@ -31,3 +40,6 @@ export type { StdoutSinkConfig } from './stdout/sink.js';
 export { GeneratorSource, GENERATOR_PARTITION, parseGeneratorSourceConfig } from './generator/source.js';
 export type { GeneratorClock, GeneratorSourceConfig } from './generator/source.js';
 export * from './kafka/index.js';
+export * from './clickhouse/index.js';
+export * from './trino/index.js';
+export * from './postgresql/index.js';

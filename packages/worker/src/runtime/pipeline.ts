@@ -75,14 +75,9 @@ export interface PipelineSummary {
 }
 
 /** Runs a flow until the source is exhausted or `signal` aborts; rejects when the flow cannot go on. */
-export function runPipeline(options: PipelineOptions): Promise<PipelineSummary> {
-  let run: PipelineRun;
-  try {
-    run = new PipelineRun(options);
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
-  return run.run();
+export async function runPipeline(options: PipelineOptions): Promise<PipelineSummary> {
+  // async: a bad option rejects the promise instead of throwing at the call.
+  return new PipelineRun(options).run();
 }
 
 interface Failure {

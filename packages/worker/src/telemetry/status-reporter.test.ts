@@ -131,6 +131,18 @@ void describe('startStatusReporting', () => {
     assert.deepEqual(order, ['start 1', 'end 1', 'start 2', 'end 2']);
   });
 
+  void it('with heartbeat: true writes every interval even when the counts did not change', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const reporter = new RecordingReporter();
+    const reporting = startStatusReporting({ reporter, counts: () => counts(7), intervalMs: 1_000, heartbeat: true, log: memoryLog() });
+    for (let i = 0; i < 3; i++) {
+      t.mock.timers.tick(1_000);
+      await settle();
+    }
+    await reporting.stop();
+    assert.deepEqual(reporter.reports, [counts(7), counts(7), counts(7), counts(7)], 'three intervals and the final write');
+  });
+
   void it('rejects a non-positive interval', () => {
     assert.throws(
       () => startStatusReporting({ reporter: new RecordingReporter(), counts: () => counts(0), intervalMs: 0, log: memoryLog() }),

@@ -2,17 +2,10 @@
 // write on shutdown. Where the counts go is a StatusReporter: a file or the log locally, the
 // DataFlow status subresource in a cluster.
 //
-// Note for the Kubernetes reporter (comes with the operator). decisions.md §4 wants the status
-// counts to be flow totals, monotonic across pod restarts and replicas. Plan:
-// - Each pod reports only ITS OWN cumulative counts, keyed by its pod name, with a merge patch of
-//   `dataflows/<name>/status` touching only its own entry (e.g. `status.workers["<pod>"] = {counts,
-//   reportedAt}`). Replicas never overwrite each other, so no read-modify-write race.
-// - A container restart keeps the pod name: at start the worker reads its own entry and passes it
-//   as the `CountingObserver` baseline, so the pod's numbers keep growing.
-// - The controller owns the totals: processedCount etc. = retired + Σ live pod entries; when a pod
-//   is gone it folds that pod's entry into the retired totals and drops the entry. Totals therefore
-//   never go down when pods are replaced or scaled in.
-// - The per-pod map needs a status field in the api package; that is the lead's call.
+// In a cluster (kube/status-reporter.ts) each pod writes only its own cumulative entry
+// `status.workers[<pod>]` and the controller sums live entries and `status.retired` into the flow
+// totals; there every write also carries a heartbeat, so `heartbeat: true` writes each interval even
+// when the counts did not change.
 import { rename, writeFile } from 'node:fs/promises';
 import type { Logger } from '../plugin.js';
 import type { FlowCounts } from './counts.js';
@@ -27,6 +20,8 @@ export interface StatusReportingOptions {
   readonly counts: () => FlowCounts;
   /** Default 10 s, so the status is never more than 15 s stale. */
   readonly intervalMs?: number;
+  /** Write every interval even when the counts are unchanged (the write is a liveness signal). */
+  readonly heartbeat?: boolean;
   readonly log: Logger;
 }
 
@@ -63,8 +58,8 @@ export function startStatusReporting(options: StatusReportingOptions): StatusRep
   // Never throws: a failed report is retried at the next interval; the flow keeps running.
   async function reportOnce(): Promise<void> {
     const counts = options.counts();
-    // Unchanged counts need no write (an idle flow makes no API calls).
-    if (sameCounts(counts, lastReported)) return;
+    // Unchanged counts need no write (an idle flow makes no API calls), unless it is a heartbeat.
+    if (options.heartbeat !== true && sameCounts(counts, lastReported)) return;
     try {
       await reporter.report(counts);
       lastReported = counts;

@@ -135,6 +135,8 @@ export class PgSession {
       application_name: settings.applicationName,
       connectionTimeoutMillis: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       keepAlive: true,
+      // Probe an idle socket after 10 s instead of the kernel's 2 h, so a silently dropped peer is noticed.
+      keepAliveInitialDelayMillis: 10_000,
     };
     if (settings.types !== undefined) config.types = settings.types;
     const client = new Client(config);

@@ -25,7 +25,7 @@ export type SqlStateKind = (typeof SqlStateKind)[keyof typeof SqlStateKind];
 
 const RETRIABLE_STATES = new Set(['57P01', '57P02', '57P03', '55P03', '55006']);
 const RECORD_STATES = new Set(['42703', '42804', '21000', '54000', '2202E', '0Z002']);
-const CONFIG_STATES = new Set(['3D000', '3F000', '42P01', '42501', '42601', '42883', '42P02', '42P10', '42704', '0A000', '42809', '25006']);
+const CONFIG_STATES = new Set(['3D000', '3F000', '42P01', '42501', '42601', '42883', '42P02', '42P10', '42704', '42939', '0A000', '42809', '25006']);
 
 /** What a SQLSTATE means for the runtime (classes per the PostgreSQL manual, appendix A). */
 export function classifySqlState(state: string): SqlStateKind {
@@ -95,8 +95,9 @@ export function isRecordLevel(error: unknown): boolean {
  * Translates a driver error raised while doing `what` (e.g. `postgresql sink cannot connect to
  * 127.0.0.1:5432/app`). Record-level states become RecordError only when `recordLevel` is true (a
  * sink writing rows); for a source they mean a broken query or checkpoint and are config errors.
+ * `configHint` replaces the generic advice appended to configuration errors.
  */
-export function translatePgError(error: unknown, what: string, options: { recordLevel?: boolean } = {}): DataflowError {
+export function translatePgError(error: unknown, what: string, options: { recordLevel?: boolean; configHint?: string } = {}): DataflowError {
   if (error instanceof DataflowError) return error;
   const detail = describePgError(error);
   const message = `${what}: ${detail}`;
@@ -109,9 +110,10 @@ export function translatePgError(error: unknown, what: string, options: { record
       case SqlStateKind.timeout:
         return new ConnectionError(message, { cause: error, code: ErrorCode.timeout });
       case SqlStateKind.record:
-        return options.recordLevel === true ? new RecordError(message, { cause: error }) : new ConfigError(message, { cause: error });
+        if (options.recordLevel === true) return new RecordError(message, { cause: error });
+        return new ConfigError(`${message}${options.configHint ?? ''}`, { cause: error });
       case SqlStateKind.config:
-        return new ConfigError(`${message}${configHint(state)}`, { cause: error });
+        return new ConfigError(`${message}${options.configHint ?? configHint(state)}`, { cause: error });
       case SqlStateKind.other:
         return new DataflowError(ErrorCode.internal, message, false, { cause: error });
     }

@@ -150,6 +150,7 @@ export class PostgresqlSink implements Sink {
   // ---- connection and table ------------------------------------------------------------------
 
   private async connect(signal: AbortSignal): Promise<PgSession> {
+    if (this.closed) throw new Error(`${OWNER}: closed`);
     if (this.session?.usable === true) return this.session;
     const stale = this.session;
     this.session = undefined;

@@ -7,7 +7,7 @@
 // retriable error; the runtime backs off and the next read reconnects from the same cursor.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FieldDef, QueryResult } from 'pg';
-import { DataflowError, ErrorCode, errorMessage } from '../../errors.js';
+import { ConfigError, errorMessage } from '../../errors.js';
 import type { JsonObject, Message, MetaValue, Position } from '../../message.js';
 import type { Logger, PluginContext, Source, SourceFactory } from '../../plugin.js';
 import type { PostgresqlSourceSettings } from './config.js';
@@ -84,7 +84,7 @@ export class PostgresqlSource implements Source {
     try {
       tableName = table === undefined ? undefined : parseQualifiedName(table);
     } catch (error) {
-      throw new DataflowError(ErrorCode.config, `${OWNER}: config.table is invalid: ${errorMessage(error)}`, false);
+      throw new ConfigError(`${OWNER}: config.table is invalid: ${errorMessage(error)}`);
     }
     const query = this.settings.query;
     this.target = query !== undefined ? { query } : { table: tableName as NonNullable<typeof tableName> };
@@ -95,7 +95,7 @@ export class PostgresqlSource implements Source {
       try {
         stored = await this.ctx.checkpoints.load();
       } catch (error) {
-        throw new DataflowError(ErrorCode.config, `${OWNER}: cannot load the checkpoint: ${errorMessage(error)}`, false, { cause: error });
+        throw new ConfigError(`${OWNER}: cannot load the checkpoint: ${errorMessage(error)}`, { cause: error });
       }
       const cursor = cursorFromCheckpoint(stored);
       this.readCursor = cursor;
@@ -109,15 +109,10 @@ export class PostgresqlSource implements Source {
       await session.client.query(buildProbeStatement(this.target, this.columns));
     } catch (error) {
       await this.dropSession();
-      const translated = translatePgError(error, `${OWNER} cannot read ${this.describeTarget()}`);
-      if (translated.retriable) throw translated;
-      throw new DataflowError(
-        translated.code,
-        `${translated.message} (the ${this.target !== undefined && 'query' in this.target ? 'query' : 'table'} must exist and have the columns ` +
-          `changeTrackingColumn "${this.columns.changeTracking}" and orderByColumn "${this.columns.orderBy}")`,
-        false,
-        { cause: error },
-      );
+      const shape = this.target !== undefined && 'query' in this.target ? 'the query must run and return' : 'the table must exist and have';
+      throw translatePgError(error, `${OWNER} cannot read ${this.describeTarget()}`, {
+        configHint: ` — ${shape} the columns changeTrackingColumn "${this.columns.changeTracking}" and orderByColumn "${this.columns.orderBy}"`,
+      });
     }
     this.opened = true;
   }
@@ -131,6 +126,7 @@ export class PostgresqlSource implements Source {
       const wait = this.nextPollAt - performance.now();
       if (wait > 0) {
         await delay(wait, undefined, { signal }).catch(() => undefined);
+        if (this.closed) throw new Error(`${OWNER}: closed during read`);
         continue;
       }
       await this.poll(signal);
@@ -223,6 +219,7 @@ export class PostgresqlSource implements Source {
   }
 
   private async connect(signal: AbortSignal): Promise<PgSession> {
+    if (this.closed) throw new Error(`${OWNER}: closed`);
     if (this.session?.usable === true) return this.session;
     await this.dropSession();
     const settings = {
