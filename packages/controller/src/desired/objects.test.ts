@@ -34,7 +34,7 @@ void describe('desiredChildren', () => {
     assert.deepEqual(role.rules, [
       { apiGroups: ['dataflow.dataflow.io'], resources: ['dataflows'], resourceNames: ['orders'], verbs: ['get'] },
       { apiGroups: ['dataflow.dataflow.io'], resources: ['dataflows/status'], resourceNames: ['orders'], verbs: ['get', 'patch'] },
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['df-orders-checkpoint'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['df-orders-checkpoint'], verbs: ['get', 'patch'] },
     ]);
   });
 
