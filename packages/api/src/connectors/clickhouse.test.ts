@@ -62,12 +62,12 @@ void describe('clickhouse source', () => {
 });
 
 void describe('clickhouse sink', () => {
-  void it('accepts a minimal config and fills in the upstream defaults (100 rows, 10 s)', () => {
+  void it('accepts a minimal config and fills in the batching defaults (10,000 rows, 1 s)', () => {
     const config: Record<string, unknown> = { ...conn };
     assert.deepEqual(schemaErrors(clickhouseSinkSchema, config), []);
     assert.deepEqual(sink(config), []);
-    assert.equal(config['batchSize'], 100);
-    assert.equal(config['batchFlushIntervalSeconds'], 10);
+    assert.equal(config['batchSize'], 10000);
+    assert.equal(config['batchFlushIntervalSeconds'], 1);
     assert.equal(config['conflictKey'], 'id');
     assert.equal(config['tableEngine'], undefined, 'the engine default depends on upsertMode');
   });

@@ -72,7 +72,8 @@ export const clickhouseSinkSchema: JsonSchema = obj(
   'Inserts messages as rows of a ClickHouse table in batches (one INSERT per batch). Each top-level payload key is a column (or, with rawMode, the whole message goes to data/_metadata).',
   {
     ...connectionProperties('write'),
-    ...batchSinkProperties({ batchSizeDefault: 100, batchSizeMinimum: 0 }),
+    // ClickHouse wants few large inserts (each insert makes a part): 10,000 rows or 1 s by default.
+    ...batchSinkProperties({ batchSizeDefault: 10000, batchSizeMinimum: 0, flushIntervalDefault: 1 }),
     autoCreateTable: bool(
       'Create the table if it does not exist: with rawMode at start (data String, created_at DateTime), otherwise from the first batch with column types inferred from the values.',
       { default: false },

@@ -45,7 +45,7 @@ export function pollingSourceProperties(opts: { changeTrackingColumnDefault?: st
   };
 }
 
-export function batchSinkProperties(opts: { batchSizeDefault: number; batchSizeMinimum: 0 | 1 }): Record<string, JsonSchema> {
+export function batchSinkProperties(opts: { batchSizeDefault: number; batchSizeMinimum: 0 | 1; flushIntervalDefault?: number }): Record<string, JsonSchema> {
   return {
     batchSize: int(
       opts.batchSizeMinimum === 0
@@ -55,7 +55,7 @@ export function batchSinkProperties(opts: { batchSizeDefault: number; batchSizeM
     ),
     batchFlushIntervalSeconds: num('Longest time in seconds a row waits for its batch to fill; 0 = no timer, flush on batchSize only.', {
       minimum: 0,
-      default: 10,
+      default: opts.flushIntervalDefault ?? 10,
     }),
   };
 }

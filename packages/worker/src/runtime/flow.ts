@@ -41,19 +41,29 @@ function bindSink(name: string, spec: ConnectorSpec, ctx: PluginContext, registr
   return { name, type: spec.type, sink, batch: batchPolicyOf(spec.config, at) };
 }
 
-/** `batchSize` / `batchFlushIntervalSeconds` from a sink config when present, else 500 / 1 s. */
+/** Largest batch when `batchSize: 0` asks for timer-only flushing: bounds memory per sink. */
+export const TIMER_ONLY_MAX_BATCH = 100_000;
+
+/**
+ * `batchSize` / `batchFlushIntervalSeconds` from a sink config when present, else 500 / 1 s.
+ * Upstream semantics: `batchSize: 0` flushes on the timer only, `batchFlushIntervalSeconds: 0`
+ * disables the timer (flush on count only); both 0 is rejected by validateSpec.
+ */
 export function batchPolicyOf(config: Readonly<Record<string, unknown>>, at = 'config'): BatchPolicy {
   const size = config['batchSize'];
   const interval = config['batchFlushIntervalSeconds'];
-  if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 1)) {
-    throw new ConfigError(`${at}.batchSize must be a positive integer, got ${JSON.stringify(size)}`);
+  if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 0)) {
+    throw new ConfigError(`${at}.batchSize must be an integer >= 0, got ${JSON.stringify(size)}`);
   }
   if (interval !== undefined && (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0)) {
     throw new ConfigError(`${at}.batchFlushIntervalSeconds must be a number of seconds >= 0, got ${JSON.stringify(interval)}`);
   }
+  if (size === 0 && interval === 0) {
+    throw new ConfigError(`${at}: batchSize 0 (timer only) needs batchFlushIntervalSeconds > 0`);
+  }
   return {
-    maxSize: size ?? DEFAULT_BATCH_POLICY.maxSize,
-    maxAgeMs: interval === undefined ? DEFAULT_BATCH_POLICY.maxAgeMs : interval * 1000,
+    maxSize: size === undefined ? DEFAULT_BATCH_POLICY.maxSize : size === 0 ? TIMER_ONLY_MAX_BATCH : size,
+    maxAgeMs: interval === undefined ? DEFAULT_BATCH_POLICY.maxAgeMs : interval === 0 ? Number.POSITIVE_INFINITY : interval * 1000,
   };
 }
 

@@ -130,6 +130,20 @@ void describe('trino statement client', () => {
     assert.equal(seen.filter((s) => s.method === 'DELETE').length, 1);
   });
 
+  void it('close() aborts a running statement and cancels it on the server', async () => {
+    seen = [];
+    handler = (req, res) => {
+      if (req.method === 'DELETE') return void res.writeHead(204).end();
+      json(res, 200, { nextUri: `${base}/v1/statement/q/y`, stats: { state: 'RUNNING' } });
+    };
+    const c = client();
+    const running = c.query('SELECT slow', 'slow query');
+    setTimeout(() => void c.close(), 150);
+    await assert.rejects(running, /slow query cancelled: the connector is closing/);
+    assert.ok(seen.some((s) => s.method === 'DELETE'), 'a DELETE reached the server');
+    await assert.rejects(c.query('SELECT 1', 'after close'), /the Trino client is closed/);
+  });
+
   void it('types Trino errors: user errors, transient errors, and a 401 that renewal cannot fix', async () => {
     handler = (_req, res) => json(res, 200, { error: { message: 'Cannot cast', errorName: 'INVALID_CAST_ARGUMENT', errorType: 'USER_ERROR' } });
     await assert.rejects(client().query('x', 'cast'), (error: unknown) => error instanceof TrinoQueryError && error.isUserError && !error.retriable);

@@ -63,6 +63,8 @@ export class TrinoClient {
   private readonly running = new Map<number, string>();
   private seq = 0;
   private closed = false;
+  /** Aborts every in-flight exchange when the client closes. */
+  private readonly closing = new AbortController();
   /** Statements and HTTP requests sent, for tests and metrics. */
   requests = 0;
 
@@ -83,6 +85,8 @@ export class TrinoClient {
     const stop = new AbortController();
     const onAbort = (): void => stop.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    const onClose = (): void => stop.abort(new Error('client closed'));
+    this.closing.signal.addEventListener('abort', onClose, { once: true });
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop.abort(new Error('query timeout')), timeoutMs);
     const columns: TrinoColumn[] = [];
     const rows: JsonValue[][] = [];
@@ -120,6 +124,7 @@ export class TrinoClient {
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      this.closing.signal.removeEventListener('abort', onClose);
       this.running.delete(id);
     }
   }
@@ -129,6 +134,7 @@ export class TrinoClient {
     this.closed = true;
     const uris = [...this.running.values()];
     this.running.clear();
+    this.closing.abort();
     await Promise.all(uris.map((uri) => this.cancel(uri)));
   }
 
