@@ -322,6 +322,8 @@ if (!available) {
 
     void it('a wrong SASL password: a clear error in the log and no hot loop', async () => {
       const table = uniqueTable('sasl_wrong');
+      tables.push(table);
+      await createRowTable(table, false);
       const spec: DataFlowSpec = {
         source: { type: 'kafka', config: { brokers: services.kafkaSaslBrokers.split(','), topic: 'never-read', sasl: { mechanism: 'scram-sha-512', username: services.kafkaUser, password: 'not-the-password' } } },
         sink: { type: 'postgresql', config: { connectionString: pgUrl, table } },
@@ -329,10 +331,13 @@ if (!available) {
       await withWorker(spec, 'sasl', async (start) => {
         const worker = start();
         const startedAt = performance.now();
-        const exit = await Promise.race([worker.exited, delay(12_000).then(() => undefined)]);
+        const patience = new AbortController();
+        const exit = await Promise.race([worker.exited, delay(12_000, undefined, { signal: patience.signal }).catch(() => undefined)]);
+        patience.abort();
         const seconds = (performance.now() - startedAt) / 1000;
         const failures = worker.lines.filter((line) => /SASL authentication failed/i.test(line));
         if (failures.length === 0) failWith(worker, 'no "SASL authentication failed" line in the worker log');
+        if (exit !== undefined) assert.ok(failures.some((line) => line.includes('"level":"error"') && line.includes('flow failed')), 'the reason is logged as the failure of the flow');
         assert.match(failures[0] ?? '', new RegExp(`user ${services.kafkaUser}`), 'the error names the user');
         if (exit !== undefined) {
           // The product treats bad credentials as permanent: exit non-zero, once, with the reason.

@@ -446,6 +446,25 @@ if (!available) {
       }
     });
 
+    void it('reads the connection string and the table from Secrets', async () => {
+      const table = uniqueName('pg_secret');
+      await sql(`CREATE TABLE ${table} (id int PRIMARY KEY)`);
+      const ctx = testContext({ secrets: { 'pg/url': `${pgUrl}\n`, 'pg/table': table } });
+      const config = { connectionStringSecretRef: { name: 'pg', key: 'url' }, tableSecretRef: { name: 'pg', key: 'table' } };
+      const s = new PostgresqlSink(parsePostgresqlSinkConfig(config), ctx);
+      try {
+        await s.open(timeout());
+        assert.deepEqual((await s.write(messages([{ id: 1 }]), timeout())).failed, []);
+        assert.equal(await count(table), 1);
+        const missing = new PostgresqlSink(parsePostgresqlSinkConfig({ ...config, tableSecretRef: { name: 'pg', key: 'nope' } }), ctx);
+        await assert.rejects(missing.open(timeout()), (error: unknown) => error instanceof ConfigError && /tableSecretRef pg\/nope cannot be read/.test(error.message));
+        await missing.close();
+      } finally {
+        await s.close();
+        await drop(table);
+      }
+    });
+
     void it('fails to open with a clear, non-retriable error on a wrong password', async () => {
       const s = new PostgresqlSink(parsePostgresqlSinkConfig({ connectionString: wrongPasswordUrl(), table: 'whatever' }), testContext());
       try {
