@@ -26,7 +26,7 @@ void describe('applyDefaults', () => {
   void it('applies the defaults of each type, not of another type', () => {
     const out = applyDefaults(spec());
     const sink = out.sink.config as Record<string, unknown>;
-    assert.equal(sink['batchSize'], 100); // clickhouse's default, not postgresql's 1
+    assert.equal(sink['batchSize'], 10000); // clickhouse's default, not postgresql's 1
     const mask = out.transformations?.[0]?.config as Record<string, unknown>;
     assert.equal(mask['maskChar'], '*');
     assert.equal(mask['keepLength'], false);
