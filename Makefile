@@ -9,7 +9,7 @@ export PATH := $(NODE_BIN):$(PATH)
 export npm_config_nodedir := $(abspath $(NODE_BIN)/..)
 export KAFKAJS_NO_PARTITIONER_WARNING := 1
 
-.PHONY: help install build lint test test-unit run bench generate verify-generated clean samples
+.PHONY: help install build lint test test-unit run bench generate verify-generated clean samples docs test-monitoring helm-lint
 
 help: ## List the documented targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,11 +28,23 @@ build: install ## Compile every package (tsc -b with project references)
 lint: build ## ESLint with type information (no-floating-promises is an error)
 	npx eslint --max-warnings 0 .
 
-generate: build ## Regenerate the CRD and chart CRD from packages/api schemas
+generate: build ## Regenerate the CRD, RBAC, deploy/ manifests and chart templates from the code
 	node packages/api/dist/scripts/gen-manifests.js
+	node packages/controller/dist/scripts/gen-deploy.js
 
-verify-generated: build ## Fail when generated manifests differ from the schemas
+verify-generated: build ## Fail when generated manifests or docs tables differ from the code
 	node packages/api/dist/scripts/gen-manifests.js --check
+	node packages/controller/dist/scripts/gen-deploy.js --check
+	node packages/api/dist/scripts/gen-docs.js --check
+
+docs: build ## Regenerate docs tables
+	node packages/api/dist/scripts/gen-docs.js
+
+helm-lint: build ## Lint and render the chart against the test API server
+	scripts/cluster/control-plane.sh up && node --test --test-reporter=spec e2e/dist/specs/chart.test.js
+
+test-monitoring: ## Check the Prometheus alert rules and run their unit tests with promtool
+	scripts/promtool.sh
 
 test-unit: build ## Unit tests (no services)
 	node scripts/run-tests.mjs unit
@@ -51,7 +63,7 @@ services-status: ## Show which test services are running or reachable
 test-integration: build ## Integration tests against the real services
 	scripts/services/all.sh up && source <(scripts/services/env.sh) && node scripts/run-tests.mjs integration
 
-.PHONY: cluster-up cluster-down
+.PHONY: cluster-up cluster-down test-e2e
 
 cluster-up: ## Build (cached) and start the test control plane
 	scripts/cluster/control-plane.sh up
@@ -59,8 +71,11 @@ cluster-up: ## Build (cached) and start the test control plane
 cluster-down: ## Stop the test control plane
 	scripts/cluster/control-plane.sh down
 
-test: lint verify-generated test-unit ## Everything CI runs: lint, generated-file check, unit tests
-	node packages/cli/dist/main.js validate deploy/samples/*.yaml examples/*.yaml
+test-e2e: build ## e2e suites on the test control plane
+	scripts/cluster/control-plane.sh up && scripts/services/all.sh up postgres kafka && source <(scripts/services/env.sh) && node scripts/run-tests.mjs e2e
+
+test: build ## Everything CI runs: lint, generated files, unit, monitoring rules, integration (real services), e2e (real control plane)
+	scripts/test-all.sh
 
 run: build ## Quickstart: run examples/quickstart.yaml locally (no cluster) and print its summary
 	rm -f .run/quickstart/*.ndjson
@@ -68,6 +83,10 @@ run: build ## Quickstart: run examples/quickstart.yaml locally (no cluster) and 
 
 bench: build ## Run the transform benchmark
 	node bench/dist/transforms.js
+
+.PHONY: bench-kafka-postgres
+bench-kafka-postgres: build ## Kafka → PostgreSQL benchmark on the local services (BENCH_ARGS="--n 300000")
+	scripts/services/all.sh up postgres kafka && source <(scripts/services/env.sh) && node bench/dist/kafka-postgres.js $(BENCH_ARGS)
 
 clean: ## Remove build output
 	npx tsc -b --clean
