@@ -108,7 +108,7 @@ export class KubernetesStatusReporter implements StatusReporter {
         this.forbiddenLogged = true;
         this.log.error(
           { err: error, flow: this.flowLabel, pod: this.podName },
-          `the worker's service account may not read or patch DataFlow ${this.flowLabel} status (RBAC: the Role ${this.roleName} needs get on dataflows and get/patch on dataflows/status for this flow)`,
+          `the worker's service account may not read or patch DataFlow ${this.flowLabel} status (RBAC: the Role ${this.roleName} needs get on dataflows and get/patch on dataflows/status for this flow; right after the DataFlow is deleted this is expected: its Role is garbage-collected before the worker drains)`,
         );
       }
       if (isKubeApiError(error, 'not-found')) {
