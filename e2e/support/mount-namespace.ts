@@ -26,7 +26,12 @@ const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
  * (parents first; read-only mounts remounted ro). The process keeps its PID: unshare and sh exec.
  */
 export function wrapWithMounts(argv: readonly string[], mounts: readonly Mount[], sourceIsFile: ReadonlyMap<string, boolean>): string[] {
-  const ordered = [...mounts].sort((a, b) => a.mountPath.length - b.mountPath.length);
+  // Parents first; but a mount whose target contains another mount's source (an emptyDir on /tmp
+  // while the agent's run dir is under /tmp) goes last, or it would hide that source.
+  const byDepth = [...mounts].sort((a, b) => a.mountPath.length - b.mountPath.length);
+  const under = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+  const shadows = (m: Mount): boolean => mounts.some((other) => other !== m && under(other.source, m.mountPath));
+  const ordered = [...byDepth.filter((m) => !shadows(m)), ...byDepth.filter(shadows)];
   const steps = ordered.map((m) => {
     const dst = quote(m.mountPath);
     const src = quote(m.source);
