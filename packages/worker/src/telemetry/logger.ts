@@ -38,11 +38,26 @@ export function isLogLevel(level: string): level is LogLevel {
 /** Error serializer that also masks credentials an error message or stack quotes. */
 function serializeError(error: Error): Record<string, unknown> {
   const serialized = stdSerializers.err(error) as unknown as Record<string, unknown>;
+  serialized['message'] = messageWithNewCauses(error);
   for (const field of ['message', 'stack'] as const) {
     const value = serialized[field];
     if (typeof value === 'string') serialized[field] = redactUrl(value);
   }
   return serialized;
+}
+
+/**
+ * The message followed by the messages of its causes — except those it already quotes: our
+ * wrappers usually end with the cause's message, and pino's own joining would repeat it.
+ */
+function messageWithNewCauses(error: Error): string {
+  let message = error.message;
+  const seen = new Set<unknown>([error]);
+  for (let cause: unknown = error.cause; cause instanceof Error && !seen.has(cause); cause = cause.cause) {
+    seen.add(cause);
+    if (cause.message !== '' && !message.includes(cause.message)) message += `: ${cause.message}`;
+  }
+  return message;
 }
 
 export function createLogger(options: LoggerOptions): RootLogger {

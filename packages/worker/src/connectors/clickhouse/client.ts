@@ -6,7 +6,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { ConfigError } from '../../errors.js';
 import type { SecretReader } from '../../plugin.js';
 import type { ClickHouseConnectionSettings } from './config.js';
-import { resolveValue } from './config.js';
+import { resolveValue } from '../polling/config.js';
 import { translateClickHouseError } from './errors.js';
 import type { ServerVersion } from './version.js';
 import { parseServerVersion } from './version.js';

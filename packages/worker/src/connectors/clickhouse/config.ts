@@ -1,13 +1,10 @@
 // Typed ClickHouse source and sink settings (fields and defaults of upstream-reference.md §1.4.5,
 // §1.5.5, §1.5.7). Secret references stay references until open(), so a rotated Secret is read by
 // the next connection.
-import { ConfigError } from '../../errors.js';
-import type { SecretReader } from '../../plugin.js';
 import { ConfigFields } from '../config-fields.js';
+import type { PollingFields, ValueSource } from '../polling/config.js';
+import { optionalString, parsePollingFields, valueSource } from '../polling/config.js';
 import { parseColumnList, parseTableName } from './sql.js';
-
-/** A literal value or a reference to a Secret key holding it. */
-export type ValueSource = { readonly value: string } | { readonly secretRef: { readonly name: string; readonly key: string } };
 
 export interface ClickHouseConnectionSettings {
   readonly connectionString: ValueSource;
@@ -15,15 +12,10 @@ export interface ClickHouseConnectionSettings {
   readonly password?: ValueSource;
 }
 
-export interface ClickHouseSourceSettings extends ClickHouseConnectionSettings {
+export interface ClickHouseSourceSettings extends ClickHouseConnectionSettings, PollingFields {
   /** Absent only in query mode. */
   readonly table?: ValueSource;
-  readonly query?: string;
-  readonly pollIntervalMs: number;
-  /** Rows per poll at most; 0 = no limit (read page by page). */
-  readonly readBatchSize: number;
   readonly changeTrackingColumn: string;
-  readonly orderByColumn: string;
 }
 
 export type ClickHouseEngine = 'MergeTree' | 'ReplacingMergeTree';
@@ -47,19 +39,13 @@ export function parseClickHouseSourceConfig(config: Record<string, unknown>): Cl
   const fields = new ConfigFields(config, owner);
   const connection = connectionSettings(config, fields);
   const table = valueSource(config, fields, 'table', false);
-  const query = optionalString(config, fields, 'query');
-  if (table === undefined && query === undefined) throw fields.fail('table', 'must be set (or set query)');
-  if (query !== undefined && /;\s*$/.test(query)) throw fields.fail('query', 'must not end with a semicolon: it is wrapped in a subquery');
+  const polling = parsePollingFields(config, fields, table !== undefined, SOURCE_DEFAULTS);
   if (table !== undefined && 'value' in table) checkTable(fields, table.value);
-  const pollInterval = fields.optionalNumber('pollInterval', { exclusiveMin: 0 }) ?? SOURCE_DEFAULTS.pollIntervalSeconds;
   return {
     ...connection,
-    pollIntervalMs: pollInterval * 1000,
-    readBatchSize: fields.optionalNumber('readBatchSize', { integer: true, min: 0 }) ?? SOURCE_DEFAULTS.readBatchSize,
-    changeTrackingColumn: optionalString(config, fields, 'changeTrackingColumn') ?? SOURCE_DEFAULTS.changeTrackingColumn,
-    orderByColumn: optionalString(config, fields, 'orderByColumn') ?? SOURCE_DEFAULTS.orderByColumn,
+    ...polling,
+    changeTrackingColumn: polling.changeTrackingColumn ?? SOURCE_DEFAULTS.changeTrackingColumn,
     ...(table === undefined ? {} : { table }),
-    ...(query === undefined ? {} : { query }),
   };
 }
 
@@ -99,20 +85,6 @@ export function parseClickHouseSinkConfig(config: Record<string, unknown>): Clic
   };
 }
 
-/** Reads a literal or its Secret; `field` names the config field in errors. */
-export async function resolveValue(source: ValueSource, secrets: SecretReader, owner: string, field: string): Promise<string> {
-  if ('value' in source) return source.value;
-  let value: string;
-  try {
-    value = await secrets.read(source.secretRef);
-  } catch (error) {
-    throw new ConfigError(`${owner}: config.${field}SecretRef ${source.secretRef.name}/${source.secretRef.key} cannot be read: ${(error as Error).message}`, { cause: error });
-  }
-  const trimmed = value.trim();
-  if (trimmed === '') throw new ConfigError(`${owner}: the Secret ${source.secretRef.name}/${source.secretRef.key} of config.${field}SecretRef is empty`);
-  return trimmed;
-}
-
 function connectionSettings(config: Record<string, unknown>, fields: ConfigFields): ClickHouseConnectionSettings {
   const connectionString = valueSource(config, fields, 'connectionString', true) as ValueSource;
   if ('value' in connectionString && !/^https?:\/\//i.test(connectionString.value)) {
@@ -129,30 +101,4 @@ function checkTable(fields: ConfigFields, text: string): void {
   } catch (error) {
     throw fields.fail('table', `is invalid: ${(error as Error).message}`);
   }
-}
-
-function optionalString(config: Record<string, unknown>, fields: ConfigFields, field: string, allowEmpty = false): string | undefined {
-  const value = config[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw fields.fail(field, `must be a string, got ${JSON.stringify(value)}`);
-  if (value === '' && !allowEmpty) return undefined;
-  return value;
-}
-
-function valueSource(config: Record<string, unknown>, fields: ConfigFields, field: string, required: boolean, allowEmpty = false): ValueSource | undefined {
-  const literal = optionalString(config, fields, field, allowEmpty);
-  const refField = `${field}SecretRef`;
-  const ref = config[refField];
-  const hasRef = ref !== undefined && ref !== null;
-  if (literal !== undefined && hasRef) throw fields.fail(field, `and ${refField} are both set: keep one`);
-  if (literal !== undefined) return { value: literal };
-  if (hasRef) {
-    const refObject = fields.requiredObject(refField);
-    const name = refObject['name'];
-    const key = refObject['key'];
-    if (typeof name !== 'string' || name === '' || typeof key !== 'string' || key === '') throw fields.fail(refField, 'must have a non-empty name and key');
-    return { secretRef: { name, key } };
-  }
-  if (required) throw fields.fail(field, `must be set (or ${refField})`);
-  return undefined;
 }

@@ -3,16 +3,18 @@
 // share one change time are neither skipped nor read twice. Cursor values become typed literals of the
 // columns' own types (or typed query parameters on servers that have them). Rows with NULL in a
 // cursor column are never read: a NULL cannot be ordered against the cursor.
-import { ConfigError } from '../../errors.js';
-import type { Checkpoint } from '../../plugin.js';
+import type { Cursor as CompositeCursor } from '../polling/cursor-state.js';
+import { compositeCursorCodec, isScalar } from '../polling/cursor-state.js';
 import { quoteIdent, typedLiteral } from './sql.js';
 
-export type CursorValue = string | number | boolean;
+export { encodeOffset } from '../polling/cursor-state.js';
 
-export interface Cursor {
-  readonly changeValue?: CursorValue;
-  readonly orderValue?: CursorValue;
-}
+/** ClickHouse's JSON output gives scalars only (64-bit integers as strings). */
+export type CursorValue = string | number | boolean;
+export type Cursor = CompositeCursor<CursorValue>;
+
+export const clickhouseCursorCodec = compositeCursorCodec('clickhouse source', isScalar);
+export const { checkpointOf, cursorFromCheckpoint, decodeOffset } = clickhouseCursorCodec;
 
 export interface CursorColumns {
   readonly changeTracking: string;
@@ -63,49 +65,4 @@ export function buildPollStatement(from: string, columns: CursorColumns, cursor:
 /** No rows, but the server's types of both cursor columns (and an error when either is missing). */
 export function buildProbeStatement(from: string, columns: { changeTracking: string; orderBy: string }): string {
   return `SELECT ${quoteIdent(columns.changeTracking)}, ${quoteIdent(columns.orderBy)} FROM ${from} LIMIT 0`;
-}
-
-export function checkpointOf(cursor: Cursor): Checkpoint {
-  const checkpoint: Checkpoint = {};
-  if (cursor.changeValue !== undefined) checkpoint['lastReadChangeTime'] = cursor.changeValue;
-  if (cursor.orderValue !== undefined) checkpoint['lastReadOrderByValue'] = cursor.orderValue;
-  return checkpoint;
-}
-
-/** A stored checkpoint as a cursor; a legacy one with only `lastReadOrderByValue` reads `ob > N`. */
-export function cursorFromCheckpoint(checkpoint: Checkpoint | undefined): Cursor | undefined {
-  if (checkpoint === undefined) return undefined;
-  const change = checkpointValue(checkpoint, 'lastReadChangeTime');
-  const order = checkpointValue(checkpoint, 'lastReadOrderByValue') ?? checkpointValue(checkpoint, 'lastReadID');
-  if (change === undefined && order === undefined) return undefined;
-  return { ...(change === undefined ? {} : { changeValue: change }), ...(order === undefined ? {} : { orderValue: order }) };
-}
-
-function checkpointValue(checkpoint: Checkpoint, key: string): CursorValue | undefined {
-  const value = checkpoint[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  throw new ConfigError(`clickhouse source: checkpoint field ${key} must be a string or a number, got ${JSON.stringify(value)} (reset the checkpoint to start over)`);
-}
-
-export function encodeOffset(changeValue: CursorValue, orderValue: CursorValue): string {
-  return JSON.stringify([changeValue, orderValue]);
-}
-
-/** The cursor an offset stands for; undefined when this source did not produce the offset. */
-export function decodeOffset(offset: string): Cursor | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(offset);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
-  const [changeValue, orderValue] = parsed as unknown[];
-  if (!isCursorValue(changeValue) || !isCursorValue(orderValue)) return undefined;
-  return { changeValue, orderValue };
-}
-
-function isCursorValue(value: unknown): value is CursorValue {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }

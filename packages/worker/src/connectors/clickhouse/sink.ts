@@ -15,7 +15,8 @@ import { DataflowError, ErrorCode, RecordError, errorMessage } from '../../error
 import type { Message } from '../../message.js';
 import { ClickHouseSession } from './client.js';
 import type { ClickHouseSinkSettings } from './config.js';
-import { parseClickHouseSinkConfig, resolveValue } from './config.js';
+import { parseClickHouseSinkConfig } from './config.js';
+import { resolveValue } from '../polling/config.js';
 import { classifyError, translateClickHouseError } from './errors.js';
 import type { ColumnTypes, Row } from './rows.js';
 import { columnRow, rawRow } from './rows.js';

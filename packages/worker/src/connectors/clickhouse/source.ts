@@ -4,15 +4,17 @@
 // next poll waits pollInterval. The read cursor runs ahead in memory; the checkpoint follows acks
 // only, is saved at most once per checkpointSaveIntervalMs and on close. A failed poll throws a
 // retriable error; the runtime backs off and the next read polls again from the same cursor.
-import { setTimeout as delay } from 'node:timers/promises';
 import { DataflowError, ErrorCode, errorMessage } from '../../errors.js';
 import type { JsonObject, JsonValue, Message, Position } from '../../message.js';
 import type { Logger, PluginContext, Source, SourceFactory } from '../../plugin.js';
 import { ClickHouseSession } from './client.js';
 import type { ClickHouseSourceSettings } from './config.js';
-import { parseClickHouseSourceConfig, resolveValue } from './config.js';
+import { parseClickHouseSourceConfig } from './config.js';
+import { resolveValue } from '../polling/config.js';
+import { CheckpointAck } from '../polling/checkpoint-ack.js';
+import { DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS, PollLoop, pageLimitOf } from '../polling/poll-loop.js';
 import type { Cursor, CursorColumns, CursorValue } from './cursor.js';
-import { buildPollStatement, buildProbeStatement, checkpointOf, cursorFromCheckpoint, decodeOffset, encodeOffset } from './cursor.js';
+import { buildPollStatement, buildProbeStatement, clickhouseCursorCodec, encodeOffset } from './cursor.js';
 import { translateClickHouseError } from './errors.js';
 import { displayTable, parseTableName, quoteTable } from './sql.js';
 import { supportsQueryParameters } from './version.js';
@@ -26,8 +28,6 @@ export interface ClickHouseSourceOptions {
 }
 
 const OWNER = 'clickhouse source';
-const DEFAULT_PAGE_SIZE = 10_000;
-const DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS = 1000;
 const CLICKHOUSE_DATE_TIME = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)(Z|[+-]\d\d:?\d\d)?$/;
 
 export class ClickHouseSource implements Source {
@@ -35,8 +35,9 @@ export class ClickHouseSource implements Source {
   private readonly ctx: PluginContext;
   private readonly log: Logger;
   private readonly pageLimit: number;
-  private readonly saveIntervalMs: number;
   private readonly requestTimeoutMs: number | undefined;
+  private readonly loop: PollLoop;
+  private readonly checkpoint: CheckpointAck<Cursor>;
 
   private session: ClickHouseSession | undefined;
   private from = '';
@@ -45,28 +46,28 @@ export class ClickHouseSource implements Source {
   private opened = false;
   private closed = false;
 
+  /** Last row fetched (reading continues after it); runs ahead of the acked checkpoint. */
   private readCursor: Cursor | undefined;
-  private ackedCursor: Cursor | undefined;
-  private savedJson: string | undefined;
-  private saveTimer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> = Promise.resolve();
-
-  private buffer: Message[] = [];
-  private head = 0;
-  private nextPollAt = 0;
 
   constructor(settings: ClickHouseSourceSettings, ctx: PluginContext, options: ClickHouseSourceOptions = {}) {
     this.settings = settings;
     this.ctx = ctx;
     this.log = ctx.log.child({ connector: OWNER });
-    this.pageLimit = settings.readBatchSize > 0 ? settings.readBatchSize : (options.pageSize ?? DEFAULT_PAGE_SIZE);
-    this.saveIntervalMs = options.checkpointSaveIntervalMs ?? DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS;
+    this.pageLimit = pageLimitOf(settings.readBatchSize, options.pageSize);
     this.requestTimeoutMs = options.requestTimeoutMs;
+    this.loop = new PollLoop({ owner: OWNER, pageLimit: this.pageLimit, pollIntervalMs: settings.pollIntervalMs, isClosed: () => this.closed });
+    this.checkpoint = new CheckpointAck({
+      owner: OWNER,
+      store: ctx.checkpoints,
+      log: this.log,
+      codec: clickhouseCursorCodec,
+      saveIntervalMs: options.checkpointSaveIntervalMs ?? DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS,
+    });
   }
 
   /** The acked position as stored in the checkpoint (for tests and status). */
   get committedCheckpoint(): Record<string, unknown> | undefined {
-    return this.ackedCursor === undefined ? undefined : checkpointOf(this.ackedCursor);
+    return this.checkpoint.committed;
   }
 
   async open(signal: AbortSignal): Promise<void> {
@@ -82,19 +83,7 @@ export class ClickHouseSource implements Source {
     this.from = query !== undefined ? `(${query})` : quoteTable(table as NonNullable<typeof table>);
     this.partition = table === undefined ? 'query' : displayTable(table);
 
-    if (!this.opened) {
-      let stored;
-      try {
-        stored = await this.ctx.checkpoints.load();
-      } catch (error) {
-        throw new DataflowError(ErrorCode.config, `${OWNER}: cannot load the checkpoint: ${errorMessage(error)}`, false, { cause: error });
-      }
-      const cursor = cursorFromCheckpoint(stored);
-      this.readCursor = cursor;
-      this.ackedCursor = cursor;
-      this.savedJson = cursor === undefined ? undefined : JSON.stringify(checkpointOf(cursor));
-      if (cursor !== undefined) this.log.info({ checkpoint: checkpointOf(cursor) }, 'resuming after the stored checkpoint');
-    }
+    if (!this.opened) this.readCursor = await this.checkpoint.load();
 
     const session = await this.connect(signal);
     const names = { changeTracking: this.settings.changeTrackingColumn, orderBy: this.settings.orderByColumn };
@@ -121,17 +110,7 @@ export class ClickHouseSource implements Source {
   async read(max: number, signal: AbortSignal): Promise<Message[]> {
     if (this.closed) throw new Error(`${OWNER}: read after close`);
     if (!this.opened) throw new Error(`${OWNER}: read before open`);
-    for (;;) {
-      if (this.head < this.buffer.length) return this.take(max);
-      if (signal.aborted) return [];
-      const wait = this.nextPollAt - performance.now();
-      if (wait > 0) {
-        await delay(wait, undefined, { signal }).catch(() => undefined);
-        continue;
-      }
-      await this.poll(signal);
-      if (this.closed) throw new Error(`${OWNER}: closed during read`);
-    }
+    return this.loop.read(max, signal, (s) => this.poll(s));
   }
 
   done(): boolean {
@@ -139,24 +118,14 @@ export class ClickHouseSource implements Source {
   }
 
   ack(positions: readonly Position[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`${OWNER}: ack after close`));
-    const last = positions.at(-1);
-    if (last === undefined) return Promise.resolve();
-    const cursor = last.partition === this.partition ? decodeOffset(last.offset) : undefined;
-    if (cursor === undefined) return Promise.reject(new Error(`${OWNER}: ack of position ${last.partition}@${last.offset}, which this source never delivered`));
-    this.ackedCursor = cursor;
-    this.scheduleSave();
-    return Promise.resolve();
+    return this.checkpoint.ack(positions, this.partition);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
     try {
-      await this.saving;
-      await this.saveCheckpoint();
+      await this.checkpoint.close();
     } finally {
       const session = this.session;
       this.session = undefined;
@@ -166,7 +135,7 @@ export class ClickHouseSource implements Source {
 
   // ---- polling -------------------------------------------------------------------------------
 
-  private async poll(signal: AbortSignal): Promise<void> {
+  private async poll(signal: AbortSignal): Promise<Message[] | undefined> {
     const session = await this.connect(signal);
     const columns = this.columns as CursorColumns;
     const statement = buildPollStatement(this.from, columns, this.readCursor, this.pageLimit, supportsQueryParameters(session.version));
@@ -174,13 +143,11 @@ export class ClickHouseSource implements Source {
     try {
       rows = (await session.queryJson(statement.query, signal, statement.params)).data;
     } catch (error) {
-      if (signal.aborted) return;
+      if (signal.aborted) return undefined;
       throw translateClickHouseError(error, `${OWNER} cannot poll ${this.describeTarget()}`);
     }
     const readAt = new Date();
-    this.buffer = rows.map((row) => this.toMessage(row, columns, readAt));
-    this.head = 0;
-    this.nextPollAt = rows.length >= this.pageLimit ? 0 : performance.now() + this.settings.pollIntervalMs;
+    return rows.map((row) => this.toMessage(row, columns, readAt));
   }
 
   private toMessage(row: Record<string, unknown>, columns: CursorColumns, readAt: Date): Message {
@@ -200,17 +167,6 @@ export class ClickHouseSource implements Source {
     };
   }
 
-  private take(max: number): Message[] {
-    const end = Math.min(this.buffer.length, this.head + Math.max(1, max));
-    const out = this.buffer.slice(this.head, end);
-    this.head = end;
-    if (this.head >= this.buffer.length) {
-      this.buffer = [];
-      this.head = 0;
-    }
-    return out;
-  }
-
   /** The HTTP client reconnects by itself; the session is made once (it holds the server version). */
   private async connect(signal: AbortSignal): Promise<ClickHouseSession> {
     if (this.session !== undefined) return this.session;
@@ -223,31 +179,6 @@ export class ClickHouseSource implements Source {
 
   private describeTarget(): string {
     return this.settings.query !== undefined ? 'the query' : `table ${this.partition}`;
-  }
-
-  // ---- checkpoint ----------------------------------------------------------------------------
-
-  private scheduleSave(): void {
-    if (this.saveTimer !== undefined) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.saveCheckpoint()).catch((error: unknown) => {
-        // Logged and retried with the next ack (or at close, where a failure is reported).
-        this.log.warn({ err: errorMessage(error) }, 'checkpoint save failed; retrying later');
-        if (!this.closed) this.scheduleSave();
-      });
-    }, this.saveIntervalMs);
-    this.saveTimer.unref();
-  }
-
-  private async saveCheckpoint(): Promise<void> {
-    const cursor = this.ackedCursor;
-    if (cursor === undefined) return;
-    const checkpoint = checkpointOf(cursor);
-    const json = JSON.stringify(checkpoint);
-    if (json === this.savedJson) return;
-    await this.ctx.checkpoints.save(checkpoint);
-    this.savedJson = json;
   }
 }
 

@@ -1,25 +1,17 @@
 // Typed PostgreSQL source and sink settings from a connector config (fields and defaults of
 // upstream-reference.md §1.4.2, §1.5.2, §1.5.7). Secret references are kept as references here and
 // read at open(), so a rotated Secret is picked up by the next connection.
-import { ConfigError } from '../../errors.js';
-import type { SecretReader } from '../../plugin.js';
 import { ConfigFields } from '../config-fields.js';
+import type { PollingFields, ValueSource } from '../polling/config.js';
+import { optionalString, parsePollingFields, valueSource } from '../polling/config.js';
 import type { QualifiedName } from './sql.js';
 import { parseColumnList, parseQualifiedName } from './sql.js';
 
-/** A literal value or a reference to a Secret key holding it. */
-export type ValueSource = { readonly value: string } | { readonly secretRef: { readonly name: string; readonly key: string } };
-
-export interface PostgresqlSourceSettings {
+export interface PostgresqlSourceSettings extends PollingFields {
   readonly connectionString: ValueSource;
   /** Absent only in query mode without a table. */
   readonly table?: ValueSource;
-  readonly query?: string;
-  readonly pollIntervalMs: number;
-  /** Rows per poll at most; 0 = no limit. */
-  readonly readBatchSize: number;
   readonly changeTrackingColumn: string;
-  readonly orderByColumn: string;
 }
 
 export const UPSERT_STRATEGIES = ['always', 'ifNewer'] as const;
@@ -46,22 +38,14 @@ export function parsePostgresqlSourceConfig(config: Record<string, unknown>): Po
   const fields = new ConfigFields(config, 'postgresql source');
   const connectionString = valueSource(config, fields, 'connectionString', true) as ValueSource;
   const table = valueSource(config, fields, 'table', false);
-  const query = optionalString(config, fields, 'query');
-  if (table === undefined && query === undefined) throw fields.fail('table', 'must be set (or set query)');
-  if (query !== undefined && /;\s*$/.test(query)) throw fields.fail('query', 'must not end with a semicolon: it is wrapped in a subquery');
+  const polling = parsePollingFields(config, fields, table !== undefined, SOURCE_DEFAULTS);
   if (table !== undefined && 'value' in table) tableName(fields, 'table', table.value);
-  const pollInterval = fields.optionalNumber('pollInterval', { exclusiveMin: 0 }) ?? SOURCE_DEFAULTS.pollIntervalSeconds;
-  const readBatchSize = fields.optionalNumber('readBatchSize', { integer: true, min: 0 }) ?? SOURCE_DEFAULTS.readBatchSize;
-  const settings: PostgresqlSourceSettings = {
+  return {
     connectionString,
-    pollIntervalMs: pollInterval * 1000,
-    readBatchSize,
-    changeTrackingColumn: optionalString(config, fields, 'changeTrackingColumn') ?? SOURCE_DEFAULTS.changeTrackingColumn,
-    orderByColumn: optionalString(config, fields, 'orderByColumn') ?? SOURCE_DEFAULTS.orderByColumn,
+    ...polling,
+    changeTrackingColumn: polling.changeTrackingColumn ?? SOURCE_DEFAULTS.changeTrackingColumn,
     ...(table === undefined ? {} : { table }),
-    ...(query === undefined ? {} : { query }),
   };
-  return settings;
 }
 
 export function parsePostgresqlSinkConfig(config: Record<string, unknown>): PostgresqlSinkSettings {
@@ -103,22 +87,6 @@ export function parsePostgresqlSinkConfig(config: Record<string, unknown>): Post
   };
 }
 
-/** Reads a literal or its Secret; `field` names the config field in errors. */
-export async function resolveValue(source: ValueSource, secrets: SecretReader, owner: string, field: string): Promise<string> {
-  if ('value' in source) return source.value;
-  let value: string;
-  try {
-    value = await secrets.read(source.secretRef);
-  } catch (error) {
-    throw new ConfigError(`${owner}: config.${field}SecretRef ${source.secretRef.name}/${source.secretRef.key} cannot be read: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const trimmed = value.trim();
-  if (trimmed === '') throw new ConfigError(`${owner}: the Secret ${source.secretRef.name}/${source.secretRef.key} of config.${field}SecretRef is empty`);
-  return trimmed;
-}
-
 /** Parses a table name, as a ConfigError naming the field. */
 export function tableName(fields: ConfigFields, field: string, text: string): QualifiedName {
   try {
@@ -126,30 +94,4 @@ export function tableName(fields: ConfigFields, field: string, text: string): Qu
   } catch (error) {
     throw fields.fail(field, `is invalid: ${(error as Error).message}`);
   }
-}
-
-function optionalString(config: Record<string, unknown>, fields: ConfigFields, field: string, allowEmpty = false): string | undefined {
-  const value = config[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw fields.fail(field, `must be a string, got ${JSON.stringify(value)}`);
-  if (value === '' && !allowEmpty) return undefined;
-  return value;
-}
-
-function valueSource(config: Record<string, unknown>, fields: ConfigFields, field: string, required: boolean): ValueSource | undefined {
-  const literal = optionalString(config, fields, field);
-  const refField = `${field}SecretRef`;
-  const ref = config[refField];
-  const hasRef = ref !== undefined && ref !== null;
-  if (literal !== undefined && hasRef) throw fields.fail(field, `and ${refField} are both set: keep one`);
-  if (literal !== undefined) return { value: literal };
-  if (hasRef) {
-    const refObject = fields.requiredObject(refField);
-    const name = refObject['name'];
-    const key = refObject['key'];
-    if (typeof name !== 'string' || name === '' || typeof key !== 'string' || key === '') throw fields.fail(refField, 'must have a non-empty name and key');
-    return { secretRef: { name, key } };
-  }
-  if (required) throw fields.fail(field, `must be set (or ${refField})`);
-  return undefined;
 }

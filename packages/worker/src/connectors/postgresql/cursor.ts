@@ -4,19 +4,17 @@
 // parameters, in the form the source's type parsers produced them (row-values.ts), so timestamps
 // keep their microseconds. Rows with NULL in either column are never read: a NULL cannot be ordered
 // against the cursor.
-import { ConfigError } from '../../errors.js';
-import type { JsonValue } from '../../message.js';
-import type { Checkpoint } from '../../plugin.js';
+import type { Cursor, CursorValue } from '../polling/cursor-state.js';
+import { compositeCursorCodec, isNotNull } from '../polling/cursor-state.js';
 import type { QualifiedName } from './sql.js';
 import { quoteIdent, quoteQualified } from './sql.js';
 
-export type CursorValue = Exclude<JsonValue, null>;
+export type { Cursor, CursorValue } from '../polling/cursor-state.js';
+export { encodeOffset } from '../polling/cursor-state.js';
 
-/** Where reading resumes. A legacy checkpoint may hold only one of the two values. */
-export interface Cursor {
-  readonly changeValue?: CursorValue;
-  readonly orderValue?: CursorValue;
-}
+/** Offsets may hold any non-null JSON value the type parsers produce (row-values.ts). */
+export const postgresqlCursorCodec = compositeCursorCodec('postgresql source', isNotNull);
+export const { checkpointOf, cursorFromCheckpoint, decodeOffset } = postgresqlCursorCodec;
 
 export interface CursorColumns {
   readonly changeTracking: string;
@@ -69,51 +67,4 @@ export function buildPollStatement(target: PollTarget, columns: CursorColumns, c
 export function buildProbeStatement(target: PollTarget, columns: CursorColumns): string {
   const from = 'table' in target ? quoteQualified(target.table) : `(${target.query})`;
   return `SELECT q.${quoteIdent(columns.changeTracking)}, q.${quoteIdent(columns.orderBy)} FROM ${from} AS q LIMIT 0`;
-}
-
-/** The canonical checkpoint JSON (upstream §5.6). */
-export function checkpointOf(cursor: Cursor): Checkpoint {
-  const checkpoint: Checkpoint = {};
-  if (cursor.changeValue !== undefined) checkpoint['lastReadChangeTime'] = cursor.changeValue;
-  if (cursor.orderValue !== undefined) checkpoint['lastReadOrderByValue'] = cursor.orderValue;
-  return checkpoint;
-}
-
-/** The stored checkpoint as a cursor (legacy `lastReadID` counts as the order-by value); undefined = start from the beginning. */
-export function cursorFromCheckpoint(checkpoint: Checkpoint | undefined): Cursor | undefined {
-  if (checkpoint === undefined) return undefined;
-  const change = checkpointValue(checkpoint, 'lastReadChangeTime');
-  const order = checkpointValue(checkpoint, 'lastReadOrderByValue') ?? checkpointValue(checkpoint, 'lastReadID');
-  if (change === undefined && order === undefined) return undefined;
-  return { ...(change === undefined ? {} : { changeValue: change }), ...(order === undefined ? {} : { orderValue: order }) };
-}
-
-function checkpointValue(checkpoint: Checkpoint, key: string): CursorValue | undefined {
-  const value = checkpoint[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  throw new ConfigError(`postgresql source: checkpoint field ${key} must be a string or a number, got ${JSON.stringify(value)} (reset the checkpoint to start over)`);
-}
-
-/** Position offset of a row: JSON of the cursor pair. */
-export function encodeOffset(changeValue: CursorValue, orderValue: CursorValue): string {
-  return JSON.stringify([changeValue, orderValue]);
-}
-
-/** The cursor an offset stands for; undefined when the offset is not one this source produced. */
-export function decodeOffset(offset: string): Cursor | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(offset);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
-  const [changeValue, orderValue] = parsed as unknown[];
-  if (!isCursorValue(changeValue) || !isCursorValue(orderValue)) return undefined;
-  return { changeValue, orderValue };
-}
-
-function isCursorValue(value: unknown): value is CursorValue {
-  return value !== null && value !== undefined;
 }

@@ -5,16 +5,18 @@
 // the checkpoint follows the acks only (the runtime acks in order), is saved at most once per
 // checkpointSaveIntervalMs, and is saved on close. A failed poll drops the connection and throws a
 // retriable error; the runtime backs off and the next read reconnects from the same cursor.
-import { setTimeout as delay } from 'node:timers/promises';
 import type { FieldDef, QueryResult } from 'pg';
 import { ConfigError, errorMessage } from '../../errors.js';
 import type { JsonObject, Message, MetaValue, Position } from '../../message.js';
 import type { Logger, PluginContext, Source, SourceFactory } from '../../plugin.js';
 import type { PostgresqlSourceSettings } from './config.js';
-import { parsePostgresqlSourceConfig, resolveValue } from './config.js';
+import { parsePostgresqlSourceConfig } from './config.js';
+import { resolveValue } from '../polling/config.js';
+import { CheckpointAck } from '../polling/checkpoint-ack.js';
+import { DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS, PollLoop, pageLimitOf } from '../polling/poll-loop.js';
 import { PgSession } from './connection.js';
 import type { Cursor, CursorColumns, CursorValue, PollTarget } from './cursor.js';
-import { buildPollStatement, buildProbeStatement, checkpointOf, cursorFromCheckpoint, decodeOffset, encodeOffset } from './cursor.js';
+import { buildPollStatement, buildProbeStatement, encodeOffset, postgresqlCursorCodec } from './cursor.js';
 import { isConnectionLoss, translatePgError } from './errors.js';
 import { JSON_ROW_TYPES, toJsonValue } from './row-values.js';
 import { displayName, parseQualifiedName } from './sql.js';
@@ -28,8 +30,6 @@ export interface PostgresqlSourceOptions {
 }
 
 const OWNER = 'postgresql source';
-const DEFAULT_PAGE_SIZE = 10_000;
-const DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS = 1000;
 const ISO_DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
 
 export class PostgresqlSource implements Source {
@@ -38,8 +38,9 @@ export class PostgresqlSource implements Source {
   private readonly log: Logger;
   private readonly columns: CursorColumns;
   private readonly pageLimit: number;
-  private readonly saveIntervalMs: number;
   private readonly connectTimeoutMs: number | undefined;
+  private readonly loop: PollLoop;
+  private readonly checkpoint: CheckpointAck<Cursor>;
 
   private connectionString = '';
   private target: PollTarget | undefined;
@@ -49,31 +50,29 @@ export class PostgresqlSource implements Source {
   private opened = false;
   private closed = false;
 
-  /** Last row fetched (reading continues after it). */
+  /** Last row fetched (reading continues after it); runs ahead of the acked checkpoint. */
   private readCursor: Cursor | undefined;
-  /** Last row acked (what the checkpoint stores). */
-  private ackedCursor: Cursor | undefined;
-  private savedJson: string | undefined;
-  private saveTimer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> = Promise.resolve();
-
-  private buffer: Message[] = [];
-  private head = 0;
-  private nextPollAt = 0;
 
   constructor(settings: PostgresqlSourceSettings, ctx: PluginContext, options: PostgresqlSourceOptions = {}) {
     this.settings = settings;
     this.ctx = ctx;
     this.log = ctx.log.child({ connector: OWNER });
     this.columns = { changeTracking: settings.changeTrackingColumn, orderBy: settings.orderByColumn };
-    this.pageLimit = settings.readBatchSize > 0 ? settings.readBatchSize : (options.pageSize ?? DEFAULT_PAGE_SIZE);
-    this.saveIntervalMs = options.checkpointSaveIntervalMs ?? DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS;
+    this.pageLimit = pageLimitOf(settings.readBatchSize, options.pageSize);
     this.connectTimeoutMs = options.connectTimeoutMs;
+    this.loop = new PollLoop({ owner: OWNER, pageLimit: this.pageLimit, pollIntervalMs: settings.pollIntervalMs, isClosed: () => this.closed });
+    this.checkpoint = new CheckpointAck({
+      owner: OWNER,
+      store: ctx.checkpoints,
+      log: this.log,
+      codec: postgresqlCursorCodec,
+      saveIntervalMs: options.checkpointSaveIntervalMs ?? DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS,
+    });
   }
 
   /** The acked position as stored in the checkpoint (for tests and status). */
   get committedCheckpoint(): Record<string, unknown> | undefined {
-    return this.ackedCursor === undefined ? undefined : checkpointOf(this.ackedCursor);
+    return this.checkpoint.committed;
   }
 
   async open(signal: AbortSignal): Promise<void> {
@@ -90,19 +89,7 @@ export class PostgresqlSource implements Source {
     this.target = query !== undefined ? { query } : { table: tableName as NonNullable<typeof tableName> };
     this.partition = tableName === undefined ? 'query' : displayName(tableName);
 
-    if (!this.opened) {
-      let stored;
-      try {
-        stored = await this.ctx.checkpoints.load();
-      } catch (error) {
-        throw new ConfigError(`${OWNER}: cannot load the checkpoint: ${errorMessage(error)}`, { cause: error });
-      }
-      const cursor = cursorFromCheckpoint(stored);
-      this.readCursor = cursor;
-      this.ackedCursor = cursor;
-      this.savedJson = cursor === undefined ? undefined : JSON.stringify(checkpointOf(cursor));
-      if (cursor !== undefined) this.log.info({ checkpoint: checkpointOf(cursor) }, 'resuming after the stored checkpoint');
-    }
+    if (!this.opened) this.readCursor = await this.checkpoint.load();
 
     const session = await this.connect(signal);
     try {
@@ -120,18 +107,7 @@ export class PostgresqlSource implements Source {
   async read(max: number, signal: AbortSignal): Promise<Message[]> {
     if (this.closed) throw new Error(`${OWNER}: read after close`);
     if (!this.opened) throw new Error(`${OWNER}: read before open`);
-    for (;;) {
-      if (this.head < this.buffer.length) return this.take(max);
-      if (signal.aborted) return [];
-      const wait = this.nextPollAt - performance.now();
-      if (wait > 0) {
-        await delay(wait, undefined, { signal }).catch(() => undefined);
-        if (this.closed) throw new Error(`${OWNER}: closed during read`);
-        continue;
-      }
-      await this.poll(signal);
-      if (this.closed) throw new Error(`${OWNER}: closed during read`);
-    }
+    return this.loop.read(max, signal, (s) => this.poll(s));
   }
 
   done(): boolean {
@@ -139,24 +115,14 @@ export class PostgresqlSource implements Source {
   }
 
   ack(positions: readonly Position[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`${OWNER}: ack after close`));
-    const last = positions.at(-1);
-    if (last === undefined) return Promise.resolve();
-    const cursor = last.partition === this.partition ? decodeOffset(last.offset) : undefined;
-    if (cursor === undefined) return Promise.reject(new Error(`${OWNER}: ack of position ${last.partition}@${last.offset}, which this source never delivered`));
-    this.ackedCursor = cursor;
-    this.scheduleSave();
-    return Promise.resolve();
+    return this.checkpoint.ack(positions, this.partition);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
     try {
-      await this.saving;
-      await this.saveCheckpoint();
+      await this.checkpoint.close();
     } finally {
       await this.dropSession();
     }
@@ -164,7 +130,7 @@ export class PostgresqlSource implements Source {
 
   // ---- polling -------------------------------------------------------------------------------
 
-  private async poll(signal: AbortSignal): Promise<void> {
+  private async poll(signal: AbortSignal): Promise<Message[]> {
     const target = this.target as PollTarget;
     const session = await this.connect(signal);
     const statement = buildPollStatement(target, this.columns, this.readCursor, this.pageLimit);
@@ -175,12 +141,7 @@ export class PostgresqlSource implements Source {
       if (isConnectionLoss(error) || !session.usable) await this.dropSession();
       throw translatePgError(error, `${OWNER} cannot poll ${this.describeTarget()}`);
     }
-    const readAt = new Date();
-    const messages = this.toMessages(result, readAt);
-    this.buffer = messages;
-    this.head = 0;
-    const full = result.rows.length >= this.pageLimit;
-    this.nextPollAt = full ? 0 : performance.now() + this.settings.pollIntervalMs;
+    return this.toMessages(result, new Date());
   }
 
   private toMessages(result: QueryResult, readAt: Date): Message[] {
@@ -207,17 +168,6 @@ export class PostgresqlSource implements Source {
     return messages;
   }
 
-  private take(max: number): Message[] {
-    const end = Math.min(this.buffer.length, this.head + Math.max(1, max));
-    const out = this.buffer.slice(this.head, end);
-    this.head = end;
-    if (this.head >= this.buffer.length) {
-      this.buffer = [];
-      this.head = 0;
-    }
-    return out;
-  }
-
   private async connect(signal: AbortSignal): Promise<PgSession> {
     if (this.closed) throw new Error(`${OWNER}: closed`);
     if (this.session?.usable === true) return this.session;
@@ -240,31 +190,6 @@ export class PostgresqlSource implements Source {
 
   private describeTarget(): string {
     return this.target !== undefined && 'query' in this.target ? 'the query' : `table ${this.partition}`;
-  }
-
-  // ---- checkpoint ----------------------------------------------------------------------------
-
-  private scheduleSave(): void {
-    if (this.saveTimer !== undefined) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.saveCheckpoint()).catch((error: unknown) => {
-        // Logged and retried with the next ack (or at close, where a failure is reported).
-        this.log.warn({ err: errorMessage(error) }, 'checkpoint save failed; retrying later');
-        if (!this.closed) this.scheduleSave();
-      });
-    }, this.saveIntervalMs);
-    this.saveTimer.unref();
-  }
-
-  private async saveCheckpoint(): Promise<void> {
-    const cursor = this.ackedCursor;
-    if (cursor === undefined) return;
-    const checkpoint = checkpointOf(cursor);
-    const json = JSON.stringify(checkpoint);
-    if (json === this.savedJson) return;
-    await this.ctx.checkpoints.save(checkpoint);
-    this.savedJson = json;
   }
 }
 

@@ -1,12 +1,10 @@
 // Typed Trino source and sink settings from a connector config (fields and defaults of
 // upstream-reference.md §1.4.4, §1.5.3, §1.5.4, §1.5.7). Secret references stay references here
 // and are read at open(), so a rotated Secret is used by the next open.
-import { ConfigError, errorMessage } from '../../errors.js';
 import type { SecretReader } from '../../plugin.js';
 import { ConfigFields } from '../config-fields.js';
-
-/** A literal value or a reference to a Secret key holding it. */
-export type ValueSource = { readonly value: string } | { readonly secretRef: { readonly name: string; readonly key: string } };
+import type { PollingFields, ValueSource } from '../polling/config.js';
+import { optionalString, parsePollingFields, resolveValue, valueSource } from '../polling/config.js';
 
 export interface KeycloakSettings {
   readonly serverURL?: ValueSource;
@@ -30,15 +28,8 @@ export interface TrinoConnectionSettings {
   readonly queryTimeoutMs?: number;
 }
 
-export interface TrinoSourceSettings extends TrinoConnectionSettings {
-  readonly query?: string;
-  readonly pollIntervalMs: number;
-  /** Rows per poll at most; 0 = no limit (read page by page). */
-  readonly readBatchSize: number;
-  /** Absent: rows are tracked by orderByColumn alone. */
-  readonly changeTrackingColumn?: string;
-  readonly orderByColumn: string;
-}
+/** changeTrackingColumn absent: rows are tracked by orderByColumn alone. */
+export interface TrinoSourceSettings extends TrinoConnectionSettings, PollingFields {}
 
 export interface TrinoSinkSettings extends TrinoConnectionSettings {
   readonly table: ValueSource;
@@ -52,24 +43,15 @@ export interface TrinoSinkSettings extends TrinoConnectionSettings {
 
 /** Sent as X-Trino-User when no user is configured (the upstream value). */
 export const DEFAULT_TRINO_USER = 'dataflow-operator';
+/** changeTrackingColumn has no default: absent, rows are tracked by orderByColumn alone. */
+export const SOURCE_DEFAULTS = { pollIntervalSeconds: 5, readBatchSize: 0, orderByColumn: 'id' } as const;
 const KEYCLOAK_FIELDS = ['serverURL', 'realm', 'clientID', 'clientSecret', 'username', 'password', 'token'] as const;
 
 export function parseTrinoSourceConfig(config: Record<string, unknown>): TrinoSourceSettings {
   const fields = new ConfigFields(config, 'trino source');
   const connection = parseConnection(config, fields);
-  const query = optionalString(config, fields, 'query');
-  if (connection.table === undefined && query === undefined) throw fields.fail('table', 'must be set (or set query)');
-  if (query !== undefined && /;\s*$/.test(query)) throw fields.fail('query', 'must not end with a semicolon: it is wrapped in a subquery');
-  const pollInterval = fields.optionalNumber('pollInterval', { exclusiveMin: 0 }) ?? 5;
-  const changeTrackingColumn = optionalString(config, fields, 'changeTrackingColumn');
-  return {
-    ...connection,
-    pollIntervalMs: pollInterval * 1000,
-    readBatchSize: fields.optionalNumber('readBatchSize', { integer: true, min: 0 }) ?? 0,
-    orderByColumn: optionalString(config, fields, 'orderByColumn') ?? 'id',
-    ...(changeTrackingColumn === undefined ? {} : { changeTrackingColumn }),
-    ...(query === undefined ? {} : { query }),
-  };
+  const polling = parsePollingFields(config, fields, connection.table !== undefined, SOURCE_DEFAULTS);
+  return { ...connection, ...polling };
 }
 
 export function parseTrinoSinkConfig(config: Record<string, unknown>): TrinoSinkSettings {
@@ -134,46 +116,7 @@ function parseKeycloak(config: Record<string, unknown>, parent: ConfigFields): K
   return settings;
 }
 
-/** Reads a literal or its Secret; `field` names the config field in errors. */
-export async function resolveValue(source: ValueSource, secrets: SecretReader, owner: string, field: string): Promise<string> {
-  if ('value' in source) return source.value;
-  let value: string;
-  try {
-    value = await secrets.read(source.secretRef);
-  } catch (error) {
-    throw new ConfigError(`${owner}: config.${field}SecretRef ${source.secretRef.name}/${source.secretRef.key} cannot be read: ${errorMessage(error)}`, { cause: error });
-  }
-  const trimmed = value.trim();
-  if (trimmed === '') throw new ConfigError(`${owner}: the Secret ${source.secretRef.name}/${source.secretRef.key} of config.${field}SecretRef is empty`);
-  return trimmed;
-}
-
 /** Resolves an optional value; undefined stays undefined. */
 export async function resolveOptional(source: ValueSource | undefined, secrets: SecretReader, owner: string, field: string): Promise<string | undefined> {
   return source === undefined ? undefined : resolveValue(source, secrets, owner, field);
-}
-
-function optionalString(config: Record<string, unknown>, fields: ConfigFields, field: string, allowEmpty = false): string | undefined {
-  const value = config[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw fields.fail(field, `must be a string, got ${JSON.stringify(value)}`);
-  if (value === '' && !allowEmpty) return undefined;
-  return value;
-}
-
-function valueSource(config: Record<string, unknown>, fields: ConfigFields, field: string, required: boolean): ValueSource | undefined {
-  const literal = optionalString(config, fields, field);
-  const refField = `${field}SecretRef`;
-  const ref = config[refField];
-  if (literal !== undefined && ref !== undefined && ref !== null) throw fields.fail(field, `and ${refField} are both set: keep one`);
-  if (literal !== undefined) return { value: literal };
-  if (ref !== undefined && ref !== null) {
-    const object = fields.requiredObject(refField);
-    const name = object['name'];
-    const key = object['key'];
-    if (typeof name !== 'string' || name === '' || typeof key !== 'string' || key === '') throw fields.fail(refField, 'must have a non-empty name and key');
-    return { secretRef: { name, key } };
-  }
-  if (required) throw fields.fail(field, `must be set (or ${refField})`);
-  return undefined;
 }

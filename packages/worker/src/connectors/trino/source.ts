@@ -5,15 +5,20 @@
 // poll at once; otherwise the next poll waits pollInterval. The read cursor runs ahead in memory;
 // the checkpoint follows ack() only, is saved at most once per second and on close. close() and an
 // aborted read cancel the running statement on the server.
-import { setTimeout as delay } from 'node:timers/promises';
-import { ConfigError, DataflowError, ErrorCode, errorMessage } from '../../errors.js';
-import type { JsonObject, JsonValue, Message, MetaValue, Position } from '../../message.js';
+import { ConfigError, DataflowError, ErrorCode } from '../../errors.js';
+import type { JsonObject, Message, MetaValue, Position } from '../../message.js';
 import type { Checkpoint, Logger, PluginContext, Source, SourceFactory } from '../../plugin.js';
 import { createTrinoAuth } from './auth.js';
 import type { TrinoColumn } from './client.js';
 import { TrinoClient } from './client.js';
 import type { TrinoSourceSettings } from './config.js';
-import { parseTrinoSourceConfig, resolveValue } from './config.js';
+import { parseTrinoSourceConfig } from './config.js';
+import { resolveValue } from '../polling/config.js';
+import type { CursorCodec } from '../polling/checkpoint-ack.js';
+import { CheckpointAck } from '../polling/checkpoint-ack.js';
+import type { CursorValue } from '../polling/cursor-state.js';
+import { checkpointOf } from '../polling/cursor-state.js';
+import { DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS, PollLoop, pageLimitOf } from '../polling/poll-loop.js';
 import { cursorLiteral, qualifiedName, quoteIdent } from './literals.js';
 import type { TrinoConnectionOptions } from './sink.js';
 
@@ -24,16 +29,13 @@ export interface TrinoSourceOptions extends TrinoConnectionOptions {
   readonly pageSize?: number;
 }
 
-type CursorValue = Exclude<JsonValue, null>;
-
-/** Position of the last row read or acked: the pair, or the order-by value alone. */
+/** Position of the last row read or acked: the pair, or the order-by value alone (no changeTrackingColumn). */
 interface Cursor {
   readonly changeValue?: CursorValue;
   readonly orderValue: CursorValue;
 }
 
 const OWNER = 'trino source';
-const DEFAULT_PAGE_SIZE = 10_000;
 
 export class TrinoSource implements Source {
   private readonly settings: TrinoSourceSettings;
@@ -41,6 +43,8 @@ export class TrinoSource implements Source {
   private readonly options: TrinoSourceOptions;
   private readonly log: Logger;
   private readonly pageLimit: number;
+  private readonly loop: PollLoop;
+  private readonly checkpoint: CheckpointAck<Cursor>;
   private client: TrinoClient | undefined;
   private from = '';
   private partition = '';
@@ -50,26 +54,28 @@ export class TrinoSource implements Source {
   private opened = false;
   private closed = false;
 
+  /** Last row fetched (reading continues after it); runs ahead of the acked checkpoint. */
   private readCursor: Cursor | undefined;
-  private ackedCursor: Cursor | undefined;
-  private savedJson: string | undefined;
-  private saveTimer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> = Promise.resolve();
-  private buffer: Message[] = [];
-  private head = 0;
-  private nextPollAt = 0;
 
   constructor(settings: TrinoSourceSettings, ctx: PluginContext, options: TrinoSourceOptions = {}) {
     this.settings = settings;
     this.ctx = ctx;
     this.options = options;
     this.log = ctx.log.child({ connector: OWNER });
-    this.pageLimit = settings.readBatchSize > 0 ? settings.readBatchSize : (options.pageSize ?? DEFAULT_PAGE_SIZE);
+    this.pageLimit = pageLimitOf(settings.readBatchSize, options.pageSize);
+    this.loop = new PollLoop({ owner: OWNER, pageLimit: this.pageLimit, pollIntervalMs: settings.pollIntervalMs, isClosed: () => this.closed });
+    this.checkpoint = new CheckpointAck({
+      owner: OWNER,
+      store: ctx.checkpoints,
+      log: this.log,
+      codec: trinoCursorCodec,
+      saveIntervalMs: options.checkpointSaveIntervalMs ?? DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS,
+    });
   }
 
   /** The acked position as stored in the checkpoint. */
   get committedCheckpoint(): Checkpoint | undefined {
-    return this.ackedCursor === undefined ? undefined : checkpointOf(this.ackedCursor);
+    return this.checkpoint.committed;
   }
 
   async open(signal: AbortSignal): Promise<void> {
@@ -94,7 +100,7 @@ export class TrinoSource implements Source {
       ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
       ...(this.options.pollBackoffMs === undefined ? {} : { pollBackoffMs: this.options.pollBackoffMs }),
     });
-    if (!this.opened) await this.loadCheckpoint();
+    if (!this.opened) this.readCursor = await this.checkpoint.load();
     await this.probe(signal);
     this.opened = true;
   }
@@ -102,21 +108,15 @@ export class TrinoSource implements Source {
   async read(max: number, signal: AbortSignal): Promise<Message[]> {
     if (this.closed) throw new Error(`${OWNER}: read after close`);
     if (!this.opened) throw new Error(`${OWNER}: read before open`);
-    for (;;) {
-      if (this.head < this.buffer.length) return this.take(max);
-      if (signal.aborted) return [];
-      const wait = this.nextPollAt - performance.now();
-      if (wait > 0) {
-        await delay(wait, undefined, { signal }).catch(() => undefined);
-        continue;
-      }
+    return this.loop.read(max, signal, async (s) => {
       try {
-        await this.poll(signal);
+        return await this.poll(s);
       } catch (error) {
-        if (signal.aborted && error instanceof DataflowError && error.code === ErrorCode.shutdown) return [];
+        // The client cancels the statement on abort; that ends the read quietly.
+        if (s.aborted && error instanceof DataflowError && error.code === ErrorCode.shutdown) return undefined;
         throw error;
       }
-    }
+    });
   }
 
   done(): boolean {
@@ -124,24 +124,14 @@ export class TrinoSource implements Source {
   }
 
   ack(positions: readonly Position[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`${OWNER}: ack after close`));
-    const last = positions.at(-1);
-    if (last === undefined) return Promise.resolve();
-    const cursor = last.partition === this.partition ? decodeOffset(last.offset) : undefined;
-    if (cursor === undefined) return Promise.reject(new Error(`${OWNER}: ack of position ${last.partition}@${last.offset}, which this source never delivered`));
-    this.ackedCursor = cursor;
-    this.scheduleSave();
-    return Promise.resolve();
+    return this.checkpoint.ack(positions, this.partition);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
     try {
-      await this.saving;
-      await this.saveCheckpoint();
+      await this.checkpoint.close();
     } finally {
       const client = this.client;
       this.client = undefined;
@@ -173,7 +163,7 @@ export class TrinoSource implements Source {
     this.orderType = columns.at(-1)?.type ?? 'varchar';
   }
 
-  private async poll(signal: AbortSignal): Promise<void> {
+  private async poll(signal: AbortSignal): Promise<Message[]> {
     const result = await this.requireClient().query(this.pollStatement(), `${OWNER} polling ${this.partition}`, signal);
     const readAt = new Date();
     const names = result.columns.map((c) => c.name);
@@ -198,9 +188,7 @@ export class TrinoSource implements Source {
       });
       this.readCursor = cursor;
     }
-    this.buffer = messages;
-    this.head = 0;
-    this.nextPollAt = result.rows.length >= this.pageLimit ? 0 : performance.now() + this.settings.pollIntervalMs;
+    return messages;
   }
 
   /** `SELECT * FROM <target> AS q WHERE <after cursor> ORDER BY ct, ob LIMIT n`; rows with a NULL cursor column are never read. */
@@ -227,65 +215,14 @@ export class TrinoSource implements Source {
     return `SELECT * FROM ${this.from} AS q WHERE ${conditions.join(' AND ')} ORDER BY ${orderBy} LIMIT ${this.pageLimit}`;
   }
 
-  private take(max: number): Message[] {
-    const end = Math.min(this.buffer.length, this.head + Math.max(1, max));
-    const out = this.buffer.slice(this.head, end);
-    this.head = end;
-    if (this.head >= this.buffer.length) {
-      this.buffer = [];
-      this.head = 0;
-    }
-    return out;
-  }
-
   private requireClient(): TrinoClient {
     if (this.client === undefined) throw new Error(`${OWNER}: used before open or after close`);
     return this.client;
   }
-
-  // ---- checkpoint ------------------------------------------------------------------------------
-
-  private async loadCheckpoint(): Promise<void> {
-    let stored: Checkpoint | undefined;
-    try {
-      stored = await this.ctx.checkpoints.load();
-    } catch (error) {
-      throw new ConfigError(`${OWNER}: cannot load the checkpoint: ${errorMessage(error)}`, { cause: error });
-    }
-    const cursor = cursorFromCheckpoint(stored);
-    this.readCursor = cursor;
-    this.ackedCursor = cursor;
-    this.savedJson = cursor === undefined ? undefined : JSON.stringify(checkpointOf(cursor));
-    if (cursor !== undefined) this.log.info({ checkpoint: checkpointOf(cursor) }, 'resuming after the stored checkpoint');
-  }
-
-  private scheduleSave(): void {
-    if (this.saveTimer !== undefined) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.saveCheckpoint()).catch((error: unknown) => {
-        // Logged and retried with the next ack (or at close, where a failure is reported).
-        this.log.warn({ err: errorMessage(error) }, 'checkpoint save failed; retrying later');
-        if (!this.closed) this.scheduleSave();
-      });
-    }, this.options.checkpointSaveIntervalMs ?? 1000);
-    this.saveTimer.unref();
-  }
-
-  private async saveCheckpoint(): Promise<void> {
-    if (this.ackedCursor === undefined) return;
-    const checkpoint = checkpointOf(this.ackedCursor);
-    const json = JSON.stringify(checkpoint);
-    if (json === this.savedJson) return;
-    await this.ctx.checkpoints.save(checkpoint);
-    this.savedJson = json;
-  }
 }
 
-/** The checkpoint JSON shared with the other SQL sources (upstream §5.6). */
-function checkpointOf(cursor: Cursor): Checkpoint {
-  return { ...(cursor.changeValue === undefined ? {} : { lastReadChangeTime: cursor.changeValue }), lastReadOrderByValue: cursor.orderValue };
-}
+/** Trino's own codec: its offsets and checkpoints may hold the order-by value alone. */
+const trinoCursorCodec: CursorCodec<Cursor> = { checkpointOf, cursorFromCheckpoint, decodeOffset };
 
 function cursorFromCheckpoint(checkpoint: Checkpoint | undefined): Cursor | undefined {
   if (checkpoint === undefined) return undefined;
