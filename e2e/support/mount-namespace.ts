@@ -25,13 +25,21 @@ const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
  * argv that runs `argv` in a new private mount namespace after bind-mounting every mount
  * (parents first; read-only mounts remounted ro). The process keeps its PID: unshare and sh exec.
  */
-export function wrapWithMounts(argv: readonly string[], mounts: readonly Mount[], sourceIsFile: ReadonlyMap<string, boolean>): string[] {
-  // Parents first; but a mount whose target contains another mount's source (an emptyDir on /tmp
-  // while the agent's run dir is under /tmp) goes last, or it would hide that source.
-  const byDepth = [...mounts].sort((a, b) => a.mountPath.length - b.mountPath.length);
+export function wrapWithMounts(
+  argv: readonly string[],
+  mounts: readonly Mount[],
+  sourceIsFile: ReadonlyMap<string, boolean>,
+  hostPaths: readonly string[] = [],
+): string[] {
+  // A mount over a directory that holds something the process needs from the host — the node
+  // binary, the worker's code (a checkout under /tmp), its working directory or another volume's
+  // source — would hide it. Such a mount (in practice an emptyDir on /tmp) is left out: the
+  // process then uses the host directory, which is writable anyway.
   const under = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
-  const shadows = (m: Mount): boolean => mounts.some((other) => other !== m && under(other.source, m.mountPath));
-  const ordered = [...byDepth.filter((m) => !shadows(m)), ...byDepth.filter(shadows)];
+  const needed = [...argv.filter((a) => a.startsWith('/')), ...hostPaths];
+  const hides = (m: Mount): boolean =>
+    needed.some((path) => under(path, m.mountPath)) || mounts.some((other) => other !== m && under(other.source, m.mountPath));
+  const ordered = mounts.filter((m) => !hides(m)).sort((a, b) => a.mountPath.length - b.mountPath.length);
   const steps = ordered.map((m) => {
     const dst = quote(m.mountPath);
     const src = quote(m.source);

@@ -239,7 +239,7 @@ export class PodRunner {
       }
     } else {
       const isFile = await this.deps.mountPoints.prepare(mounts);
-      argv = wrapWithMounts(argv, mounts, isFile);
+      argv = wrapWithMounts(argv, mounts, isFile, [process.execPath, this.dir]);
     }
     // The process starts outside any mount namespace, so the working directory is the local
     // path behind a mount, or a private directory in the pod dir standing in for the image's.
