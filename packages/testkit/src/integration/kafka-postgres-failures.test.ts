@@ -421,6 +421,8 @@ if (!available) {
         assert.ok(worker.running, 'the worker waits for the registry instead of exiting');
         assert.equal((await rowStats(table)).rows, 0, 'nothing written (and nothing dead-lettered) while the schema is unknown');
         assert.ok(mentions.length <= 20, `${mentions.length} registry errors in 8 s is a hot loop`);
+        assert.ok(mentions.some((line) => /schema registry at \S+ is unreachable/i.test(line) && /retrying/.test(line)), 'the log says the registry is unreachable and that it retries');
+        process.stderr.write(`# registry down: ${mentions.length} log lines in 8 s, first: ${(mentions[0] ?? '').slice(0, 400)}\n`);
         const proxy = await tcpProxy(port, registryUrl.hostname, Number(registryUrl.port));
         try {
           try {

@@ -38,6 +38,8 @@ export function isLogLevel(level: string): level is LogLevel {
 /** Error serializer that also masks credentials an error message or stack quotes. */
 function serializeError(error: Error): Record<string, unknown> {
   const serialized = stdSerializers.err(error) as unknown as Record<string, unknown>;
+  // Callers also log plain strings under `err`: pino hands those back unchanged.
+  if (!(error instanceof Error) || typeof serialized !== 'object' || serialized === null) return serialized;
   serialized['message'] = messageWithNewCauses(error);
   for (const field of ['message', 'stack'] as const) {
     const value = serialized[field];
