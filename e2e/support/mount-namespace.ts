@@ -5,6 +5,7 @@
 // the agent had to create are empty directories (or empty files) outside the namespace, removed
 // again when the agent stops.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Mount } from './pod-command.js';
@@ -36,7 +37,8 @@ export function wrapWithMounts(
   // source — would hide it. Such a mount (in practice an emptyDir on /tmp) is left out: the
   // process then uses the host directory, which is writable anyway.
   const under = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
-  const needed = [...argv.filter((a) => a.startsWith('/')), ...hostPaths];
+  // Only argv paths that exist on the host count: `/etc/dataflow/flow.json` is served by a mount.
+  const needed = [...argv.filter((a) => a.startsWith('/') && existsSync(a)), ...hostPaths];
   const hides = (m: Mount): boolean =>
     needed.some((path) => under(path, m.mountPath)) || mounts.some((other) => other !== m && under(other.source, m.mountPath));
   const ordered = mounts.filter((m) => !hides(m)).sort((a, b) => a.mountPath.length - b.mountPath.length);
