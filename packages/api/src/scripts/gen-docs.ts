@@ -5,26 +5,12 @@
 // The registries live in packages the api cannot import; their metric-catalog scripts (built by
 // `tsc -b`) print them as JSON. `--check` writes nothing and exits 1 listing the stale files.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { CONNECTOR_TYPES, renderConnectorReference } from './docs/connector-reference.js';
 import { replaceGeneratedBlock } from './docs/generated-block.js';
 import { parseMetricCatalog, renderMetricReference } from './docs/metric-reference.js';
 import type { MetricEntry } from './docs/metric-reference.js';
-
-function repoRoot(): string {
-  // dist/scripts/gen-docs.js → packages/api/dist/scripts → repository root four levels up.
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-}
-
-function readOrEmpty(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
+import { isEntryScript, readOrEmpty, repoRootFrom, syncGeneratedFiles } from './generated-files.js';
 
 function catalog(root: string, pkg: 'worker' | 'controller'): MetricEntry[] {
   const script = join(root, 'packages', pkg, 'dist', 'scripts', 'metric-catalog.js');
@@ -52,30 +38,11 @@ function plannedOutputs(root: string): Array<[string, string]> {
 }
 
 function main(argv: readonly string[]): number {
-  const check = argv.includes('--check');
-  const root = repoRoot();
-  const drifted: string[] = [];
-  for (const [file, content] of plannedOutputs(root)) {
-    if (readOrEmpty(file) === content) continue;
-    drifted.push(relative(root, file));
-    if (!check) {
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, content);
-    }
-  }
-  if (check) {
-    if (drifted.length === 0) {
-      console.log('generated docs are up to date');
-      return 0;
-    }
-    console.error(`generated docs are stale (run \`make docs\`):\n${drifted.map((f) => `  ${f}`).join('\n')}`);
-    return 1;
-  }
-  console.log(drifted.length === 0 ? 'generated docs unchanged' : `wrote ${drifted.join(', ')}`);
-  return 0;
+  const root = repoRootFrom(import.meta.url);
+  return syncGeneratedFiles({ root, outputs: plannedOutputs(root), what: 'generated docs', regenerate: 'make docs', check: argv.includes('--check') });
 }
 
 // Run only as a script, so tests can import the renderers.
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isEntryScript(import.meta.url)) {
   process.exitCode = main(process.argv.slice(2));
 }

@@ -2,12 +2,11 @@
 //   deploy/crds/dataflow.dataflow.io_dataflows.yaml          plain CRD (kubectl apply)
 //   charts/dataflow-operator/templates/crd/dataflows.yaml     the same CRD as a Helm template
 // `--check` writes nothing and exits 1 listing the files that differ (make verify-generated).
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from '../group.js';
 import { crdOpenApiSchema } from '../schema.js';
+import { isEntryScript, repoRootFrom, syncGeneratedFiles } from './generated-files.js';
 
 const HEADER = [
   '# GENERATED — do not edit. Source: packages/api/src (schema.ts and the connector/transform schemas).',
@@ -95,48 +94,15 @@ export function renderChartCrd(): string {
   ].join('\n');
 }
 
-function repoRoot(): string {
-  // dist/scripts/gen-manifests.js → packages/api/dist/scripts → repository root four levels up.
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-}
-
-function readOrEmpty(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 function main(argv: readonly string[]): number {
-  const check = argv.includes('--check');
-  const root = repoRoot();
-  const outputs: Array<[string, string]> = [
-    [join(root, 'deploy', 'crds', `${GROUP}_${PLURAL}.yaml`), renderPlainCrd()],
-    [join(root, 'charts', 'dataflow-operator', 'templates', 'crd', `${PLURAL}.yaml`), renderChartCrd()],
-  ];
-  const drifted: string[] = [];
-  for (const [file, content] of outputs) {
-    if (readOrEmpty(file) === content) continue;
-    drifted.push(relative(root, file));
-    if (!check) {
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, content);
-    }
-  }
-  if (check) {
-    if (drifted.length === 0) {
-      console.log('generated manifests are up to date');
-      return 0;
-    }
-    console.error(`generated manifests are stale (run \`make generate\`):\n${drifted.map((f) => `  ${f}`).join('\n')}`);
-    return 1;
-  }
-  console.log(drifted.length === 0 ? 'generated manifests unchanged' : `wrote ${drifted.join(', ')}`);
-  return 0;
+  const root = repoRootFrom(import.meta.url);
+  return syncGeneratedFiles({ root, outputs: [
+      [join(root, 'deploy', 'crds', `${GROUP}_${PLURAL}.yaml`), renderPlainCrd()],
+      [join(root, 'charts', 'dataflow-operator', 'templates', 'crd', `${PLURAL}.yaml`), renderChartCrd()],
+    ], what: 'generated manifests', regenerate: 'make generate', check: argv.includes('--check') });
 }
 
 // Run only as a script, so tests can import the renderers.
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isEntryScript(import.meta.url)) {
   process.exitCode = main(process.argv.slice(2));
 }

@@ -4,9 +4,9 @@
 //   charts/dataflow-operator/files/{prometheus-rules.yaml,dashboard.json} copies of deploy/monitoring/*
 // The rules come from the permissions table (../rbac.ts); ports and flags are the controller's
 // defaults (../args.ts). `--check` writes nothing and exits 1 listing the files that differ.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isEntryScript, repoRootFrom, syncGeneratedFiles } from '@dataflow/api/generated-files';
 import { Document, isSeq, stringify } from 'yaml';
 import type { Node } from 'yaml';
 import { OPERATOR_PERMISSIONS, OPERATOR_ROLE_NAME, operatorClusterRole, operatorLeaseRole } from '../rbac.js';
@@ -247,19 +247,6 @@ export function renderChartRbac(): string {
   ].join('\n');
 }
 
-function repoRoot(): string {
-  // dist/scripts/gen-deploy.js → packages/controller/dist/scripts → repository root four levels up.
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-}
-
-function readOrEmpty(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 /** The controller version tags both images; the chart's appVersion must say the same. */
 function controllerVersion(root: string): string {
   const version = (JSON.parse(readFileSync(join(root, 'packages', 'controller', 'package.json'), 'utf8')) as { version?: unknown }).version;
@@ -292,30 +279,11 @@ export function generatedFiles(root: string): Array<[string, string]> {
 }
 
 function main(argv: readonly string[]): number {
-  const check = argv.includes('--check');
-  const root = repoRoot();
-  const drifted: string[] = [];
-  for (const [path, content] of generatedFiles(root)) {
-    if (readOrEmpty(path) === content) continue;
-    drifted.push(relative(root, path));
-    if (!check) {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, content);
-    }
-  }
-  if (check) {
-    if (drifted.length === 0) {
-      console.log('generated deploy manifests are up to date');
-      return 0;
-    }
-    console.error(`generated deploy manifests are stale (run \`make generate\`):\n${drifted.map((f) => `  ${f}`).join('\n')}`);
-    return 1;
-  }
-  console.log(drifted.length === 0 ? 'generated deploy manifests unchanged' : `wrote ${drifted.join(', ')}`);
-  return 0;
+  const root = repoRootFrom(import.meta.url);
+  return syncGeneratedFiles({ root, outputs: generatedFiles(root), what: 'generated deploy manifests', regenerate: 'make generate', check: argv.includes('--check') });
 }
 
 // Run only as a script, so tests can import the renderers.
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isEntryScript(import.meta.url)) {
   process.exitCode = main(process.argv.slice(2));
 }
