@@ -6,38 +6,15 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { adminKubeconfigPath, createTestNamespace, deleteNamespace, requireCluster, useNodeAgent } from '../support/cluster.js';
-import { DataFlows, conditionOf } from '../support/dataflows.js';
-import { createTopic, deleteTopic, kafkaBrokers, pgUrlFor, query, requireKafkaAndPostgres, uniqueIdent } from '../support/flow-services.js';
-import { applyDataFlowCrd, startOperator } from '../support/operator.js';
-import type { OperatorProcess } from '../support/operator.js';
+import { conditionOf } from '../support/dataflows.js';
+import { createTopic, kafkaBrokers, pgUrlFor, query } from '../support/flow-services.js';
+import { startOperatorScenario } from '../support/operator-scenario.js';
 import { waitFor } from '../support/wait.js';
 
 void test('a worker with a wrong database password makes the flow Degraded with a reason within 30 s', { timeout: 120_000 }, async (t) => {
-  const cluster = await requireCluster(t);
-  if (cluster === undefined) return;
-  if (!(await requireKafkaAndPostgres(t))) return;
-
-  const agent = await useNodeAgent(cluster);
-  const names = { topic: uniqueIdent('e2e_bad'), table: uniqueIdent('e2e_bad') };
-  const state: { namespace?: string; operator?: OperatorProcess } = {};
-  t.after(async () => {
-    try {
-      await state.operator?.stop();
-      if (state.namespace !== undefined) await deleteNamespace(cluster, state.namespace, 60_000);
-    } finally {
-      await agent.stop();
-      await deleteTopic(names.topic).catch(() => undefined);
-      await query(`DROP TABLE IF EXISTS ${names.table}`).catch(() => undefined);
-    }
-  });
-
-  await applyDataFlowCrd(cluster.kc, adminKubeconfigPath());
-  const namespace = await createTestNamespace(cluster, 'e2e-op-bad');
-  state.namespace = namespace;
-  const operator = await startOperator({ kubeconfigPath: adminKubeconfigPath(), namespaces: [namespace] });
-  state.operator = operator;
-  const flows = new DataFlows(cluster.kc, namespace);
+  const scenario = await startOperatorScenario(t, 'e2e-op-bad', 'e2e_bad');
+  if (scenario === undefined) return;
+  const { cluster, namespace, operator, flows, names } = scenario;
 
   await createTopic(names.topic, 1);
   await query(`CREATE TABLE ${names.table} (id integer PRIMARY KEY, name text NOT NULL)`);

@@ -5,13 +5,12 @@
 // deleting it garbage-collects every child.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { adminKubeconfigPath, createTestNamespace, deleteNamespace, requireCluster, useNodeAgent } from '../support/cluster.js';
-import { DataFlows, conditionOf } from '../support/dataflows.js';
+import { adminKubeconfigPath } from '../support/cluster.js';
+import { conditionOf } from '../support/dataflows.js';
 import type { DataFlowObject } from '../support/dataflows.js';
-import { createTopic, deleteTopic, kafkaBrokers, pgUrl, produceRows, query, requireKafkaAndPostgres, uniqueIdent } from '../support/flow-services.js';
+import { createTopic, kafkaBrokers, pgUrl, produceRows, query } from '../support/flow-services.js';
 import { kubectl } from '../support/kubectl.js';
-import { applyDataFlowCrd, startOperator } from '../support/operator.js';
-import type { OperatorProcess } from '../support/operator.js';
+import { startOperatorScenario } from '../support/operator-scenario.js';
 import { waitFor } from '../support/wait.js';
 
 const FLOW = 'orders';
@@ -26,30 +25,9 @@ interface Row {
 }
 
 void test('a Kafka → PostgreSQL DataFlow: counts, edits, rotation, invalid edit, scale, suspend, delete', { timeout: 300_000 }, async (t) => {
-  const cluster = await requireCluster(t);
-  if (cluster === undefined) return;
-  if (!(await requireKafkaAndPostgres(t))) return;
-
-  const agent = await useNodeAgent(cluster);
-  const names = { topic: uniqueIdent('e2e_orders'), table: uniqueIdent('e2e_orders') };
-  const state: { namespace?: string; operator?: OperatorProcess } = {};
-  t.after(async () => {
-    try {
-      await state.operator?.stop();
-      if (state.namespace !== undefined) await deleteNamespace(cluster, state.namespace, 60_000);
-    } finally {
-      await agent.stop();
-      await deleteTopic(names.topic).catch(() => undefined);
-      await query(`DROP TABLE IF EXISTS ${names.table}`).catch(() => undefined);
-    }
-  });
-
-  await applyDataFlowCrd(cluster.kc, adminKubeconfigPath());
-  const namespace = await createTestNamespace(cluster, 'e2e-op-flow');
-  state.namespace = namespace;
-  const operator = await startOperator({ kubeconfigPath: adminKubeconfigPath(), namespaces: [namespace] });
-  state.operator = operator;
-  const flows = new DataFlows(cluster.kc, namespace);
+  const scenario = await startOperatorScenario(t, 'e2e-op-flow', 'e2e_orders');
+  if (scenario === undefined) return;
+  const { cluster, namespace, operator, flows, names } = scenario;
   const kube = (...args: string[]): ReturnType<typeof kubectl> => kubectl(adminKubeconfigPath(), ['-n', namespace, ...args]);
 
   await createTopic(names.topic, 3);
