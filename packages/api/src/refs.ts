@@ -64,6 +64,7 @@ export interface KeycloakConfig {
   usernameSecretRef?: SecretRef;
   passwordSecretRef?: SecretRef;
   tokenSecretRef?: SecretRef;
+  tls?: TLSConfig;
 }
 
 /** Suffix that marks a Secret reference field; `xSecretRef` is the alternative to the literal `x`. */
@@ -152,6 +153,9 @@ export function keycloakConfigSchema(
     usernameSecretRef: secretRefSchema('User for the password grant; alternative to username.'),
     passwordSecretRef: secretRefSchema('Password for the password grant; alternative to password.'),
     tokenSecretRef: secretRefSchema('Ready bearer token; alternative to token.'),
+    tls: tlsConfigSchema(
+      'TLS towards an https:// Keycloak serverURL: a private CA, a client certificate. Without this block the server certificate is verified against the system trust store.',
+    ),
   });
 }
 

@@ -90,6 +90,24 @@ void describe('trino source', () => {
       { path: 'spec.source.config.keycloak', message: 'set either keycloak (bearer token) or password (basic authentication), not both' },
     ]);
   });
+
+  void it('accepts a private CA for an https Trino and its Keycloak', () => {
+    const https = { ...conn, serverURL: 'https://trino:8443' };
+    const ca = { caSecretRef: { name: 'trino-ca', key: 'ca.crt' } };
+    assert.deepEqual(source({ ...https, tls: ca, keycloak: { token: 't', tls: { caFile: '/etc/kc/ca.pem' } } }), []);
+    assert.deepEqual(schemaErrors(trinoSourceSchema, { ...https, tls: ca }), []);
+  });
+
+  void it('rejects tls on an http:// serverURL and a CA next to insecureSkipVerify', () => {
+    assert.deepEqual(source({ ...conn, tls: { caFile: '/ca.pem' } }), [
+      { path: 'spec.source.config.tls', message: 'applies only to an https:// serverURL: change serverURL to https:// or remove tls' },
+    ]);
+    const insecure = { insecureSkipVerify: true, caFile: '/ca.pem' };
+    assert.deepEqual(
+      source({ ...conn, serverURL: 'https://trino:8443', keycloak: { token: 't', tls: insecure } }).map((issue) => issue.path),
+      ['spec.source.config.keycloak.tls.insecureSkipVerify'],
+    );
+  });
 });
 
 void describe('trino sink', () => {

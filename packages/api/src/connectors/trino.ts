@@ -2,11 +2,11 @@
 // (upstream-reference.md §1.4.4, §1.5.3, §1.5.4, §1.5.7; field names and defaults kept).
 import { bool, int, obj, str } from '../json-schema.js';
 import type { JsonSchema } from '../json-schema.js';
-import { keycloakConfigSchema, secretRefSchema } from '../refs.js';
-import type { KeycloakConfig, SecretRef } from '../refs.js';
+import { keycloakConfigSchema, secretRefSchema, tlsConfigSchema } from '../refs.js';
+import type { KeycloakConfig, SecretRef, TLSConfig } from '../refs.js';
 import { checkColumnList, checkTableName, checkUrl } from './rules.js';
 import type { ConfigCheck } from './rules.js';
-import { checkKeycloak } from './security-checks.js';
+import { checkKeycloak, checkTls } from './security-checks.js';
 import { batchSinkProperties, checkBatchSink, checkPollingSource, pollingSourceProperties, rawModeProperties } from './sql-common.js';
 import type { PollingSourceConfig, RawModeSinkConfig } from './sql-common.js';
 
@@ -30,6 +30,7 @@ export interface TrinoConnectionConfig {
   password?: string;
   passwordSecretRef?: SecretRef;
   keycloak?: KeycloakConfig;
+  tls?: TLSConfig;
   queryTimeoutSeconds?: number;
 }
 
@@ -66,6 +67,9 @@ function connectionProperties(role: 'read' | 'write'): Record<string, JsonSchema
     password: str('Password for Trino basic authentication (needs an https:// serverURL) in clear text; prefer passwordSecretRef. Not with keycloak.'),
     passwordSecretRef: secretRefSchema('Password for Trino basic authentication; alternative to password.'),
     keycloak: keycloakConfigSchema(),
+    tls: tlsConfigSchema(
+      'TLS towards an https:// serverURL (minimum TLS 1.2): a private CA, a client certificate. Without this block the server certificate is still verified against the system trust store.',
+    ),
     queryTimeoutSeconds: int('Longest time in seconds one statement may take, including polling for its results. Absent: no limit.', {
       minimum: 1,
     }),
@@ -110,6 +114,16 @@ function checkConnection(c: ConfigCheck): void {
   checkTableName(c, 'table', 1, 'a bare table name (catalog and schema are set in catalog and schema)');
   const keycloak = c.nested('keycloak');
   if (keycloak !== undefined) checkKeycloak(keycloak);
+  const tls = c.nested('tls');
+  if (tls !== undefined) {
+    checkTls(tls);
+    // A serverURL from a Secret is checked by the worker when it reads it.
+    if (c.string('serverURL')?.startsWith('http://') === true) {
+      c.report('tls', 'applies only to an https:// serverURL: change serverURL to https:// or remove tls');
+    }
+  }
+  const keycloakTls = keycloak?.nested('tls');
+  if (keycloakTls !== undefined) checkTls(keycloakTls);
   if (keycloak !== undefined && c.hasValue('password')) {
     c.report('keycloak', 'set either keycloak (bearer token) or password (basic authentication), not both');
   }

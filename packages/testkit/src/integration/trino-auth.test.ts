@@ -29,14 +29,14 @@ const clientCredentials = {
 };
 
 function httpsConfig(table: string, keycloak: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { serverURL: services.trinoHttpsUrl, catalog: 'memory', schema: 'default', table, keycloak, ...extra };
+  return { serverURL: services.trinoHttpsUrl, catalog: 'memory', schema: 'default', table, keycloak, tls: { caFile: services.trinoCa }, ...extra };
 }
 
 /** `current_user` as Trino sees the credentials of a config. */
 async function currentUser(keycloak: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<unknown> {
   const settings = parseTrinoSourceConfig(httpsConfig('unused', keycloak));
-  const auth = await createTrinoAuth(settings, testContext({ secrets }).secrets, 'test', { ca: trinoCa() });
-  const client = new TrinoClient({ serverURL: services.trinoHttpsUrl, catalog: 'memory', schema: 'default', auth, ca: trinoCa() });
+  const auth = await createTrinoAuth(settings, testContext({ secrets }).secrets, 'test');
+  const client = new TrinoClient({ serverURL: services.trinoHttpsUrl, catalog: 'memory', schema: 'default', auth, tls: { ca: trinoCa() } });
   const result = await client.query('SELECT current_user', 'who am i', timeout());
   await client.close();
   return result.rows[0]?.[0];
@@ -46,13 +46,21 @@ if (!available) {
   void it('trino JWT integration', (t) => t.skip(serviceSkipReason('trino https + keycloak', `${services.trinoHttpsUrl}, ${services.keycloakUrl}`)));
 } else {
   void describe('trino with keycloak tokens', () => {
+    void it('refuses a Trino whose certificate the configured CA did not sign, naming the host', async () => {
+      const token = await passwordGrantToken();
+      const config = httpsConfig('t', { token }, { tls: { caFile: services.kafkaCa } });
+      const sink = new TrinoSink(parseTrinoSinkConfig(config), testContext());
+      await assert.rejects(sink.open(timeout()), (error: Error) => /127\.0\.0\.1:\d+.*certificate/i.test(error.message));
+      await sink.close();
+    });
+
     void it('uses a static token from a Secret (sink writes over HTTPS)', async () => {
       const token = await passwordGrantToken();
       const secrets = { 'trino-token/token': token };
       assert.equal(await currentUser({ tokenSecretRef: { name: 'trino-token', key: 'token' } }, secrets), services.keycloakUser);
       const table = uniqueTable('jwt_static');
       await trinoRows(`CREATE TABLE memory.default.${table} (id bigint, name varchar)`);
-      const sink = new TrinoSink(parseTrinoSinkConfig(httpsConfig(table, { tokenSecretRef: { name: 'trino-token', key: 'token' } })), testContext({ secrets }), { ca: trinoCa() });
+      const sink = new TrinoSink(parseTrinoSinkConfig(httpsConfig(table, { tokenSecretRef: { name: 'trino-token', key: 'token' } })), testContext({ secrets }));
       await sink.open(timeout());
       assert.deepEqual((await sink.write(makeMessages([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]), timeout())).failed, []);
       await sink.close();
@@ -64,7 +72,7 @@ if (!available) {
       const table = uniqueTable('jwt_src');
       await trinoRows(`CREATE TABLE memory.default.${table} (id bigint, name varchar)`);
       await trinoRows(`INSERT INTO memory.default.${table} VALUES (1, 'x'), (2, 'y')`);
-      const source = new TrinoSource(parseTrinoSourceConfig(httpsConfig(table, passwordGrant, { pollInterval: 1 })), testContext(), { ca: trinoCa() });
+      const source = new TrinoSource(parseTrinoSourceConfig(httpsConfig(table, passwordGrant, { pollInterval: 1 })), testContext());
       await source.open(timeout());
       const read = await source.read(10, timeout());
       assert.deepEqual(read.map((m) => m.value), [{ id: 1, name: 'x' }, { id: 2, name: 'y' }]);
@@ -76,7 +84,7 @@ if (!available) {
     });
 
     void it('fails start-up with a clear message on a wrong client secret', async () => {
-      const sink = new TrinoSink(parseTrinoSinkConfig(httpsConfig('t', { ...clientCredentials, clientSecret: 'wrong-secret' })), testContext(), { ca: trinoCa() });
+      const sink = new TrinoSink(parseTrinoSinkConfig(httpsConfig('t', { ...clientCredentials, clientSecret: 'wrong-secret' })), testContext());
       await assert.rejects(sink.open(timeout()), (error: unknown) => {
         assert.ok(error instanceof ConfigError, `a ConfigError, got ${String(error)}`);
         assert.equal(error.retriable, false);
@@ -87,7 +95,7 @@ if (!available) {
     });
 
     void it('fails with a clear, non-retriable error when Trino rejects the token', async () => {
-      const sink = new TrinoSink(parseTrinoSinkConfig(httpsConfig('t', { token: 'not.a.jwt' })), testContext(), { ca: trinoCa() });
+      const sink = new TrinoSink(parseTrinoSinkConfig(httpsConfig('t', { token: 'not.a.jwt' })), testContext());
       await assert.rejects(sink.open(timeout()), (error: unknown) => {
         assert.ok(error instanceof TrinoAuthError, `a TrinoAuthError, got ${String(error)}`);
         assert.equal(error.retriable, false);
@@ -103,7 +111,7 @@ if (!available) {
       const issued: string[] = [];
       // Tokens are renewed after 300 ms instead of 80 % of Keycloak's 300 s.
       const keycloak: KeycloakOptions = { maxTokenAgeMs: 300, onTokenIssued: (grant) => issued.push(grant) };
-      const sink = new TrinoSink(parseTrinoSinkConfig(httpsConfig(table, passwordGrant)), testContext(), { ca: trinoCa(), keycloak });
+      const sink = new TrinoSink(parseTrinoSinkConfig(httpsConfig(table, passwordGrant)), testContext(), { keycloak });
       await sink.open(timeout());
       const batches = 6;
       const perBatch = 50;

@@ -7,7 +7,7 @@ import { ConfigError, ConnectionError, DataflowError, ErrorCode, RecordError } f
 import type { SecretReader } from '../../plugin.js';
 import { AvroDecoder, AvroEncoder, resolveAvro } from './avro.js';
 import { avroToJson, compileSchema, jsonToAvro } from './avro-json.js';
-import { Section } from './settings.js';
+import { Section } from '../config-section.js';
 
 const userSchema = JSON.stringify({
   type: 'record',

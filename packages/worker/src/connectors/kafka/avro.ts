@@ -15,8 +15,8 @@ import { isRaw } from '../../message.js';
 import type { SecretReader } from '../../plugin.js';
 import { avroToJson, compileSchema, describeMismatch, hasBinaryFields, jsonToAvro } from './avro-json.js';
 import { SchemaNotFoundError, SchemaRegistryClient } from './schema-registry.js';
-import type { Section } from './settings.js';
-import { loadTls } from './tls.js';
+import type { Section } from '../config-section.js';
+import { loadTls } from '../tls.js';
 
 const MAGIC_BYTE = 0;
 const WIRE_HEADER_BYTES = 5;

@@ -7,7 +7,7 @@ import type { KafkaConfig, Kafka as KafkaClient, LogEntry, SASLOptions, logCreat
 import type { Logger } from '../../plugin.js';
 import { installCodecs } from './codecs.js';
 import type { KafkaConnection } from './connection.js';
-import { tlsConnectionOptions } from './tls.js';
+import { tlsConnectionOptions } from '../tls.js';
 
 const { Kafka, logLevel } = kafkajs;
 

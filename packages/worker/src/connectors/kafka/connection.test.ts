@@ -7,7 +7,7 @@ import { ConfigError } from '../../errors.js';
 import type { SecretReader } from '../../plugin.js';
 import { kafkaConfig } from './client.js';
 import { resolveConnection, resolveSecurityProtocol } from './connection.js';
-import { Section } from './settings.js';
+import { Section } from '../config-section.js';
 import { silentLogger } from '../../runtime/silent-logger.js';
 
 function secrets(values: Record<string, string>): SecretReader {

@@ -4,9 +4,9 @@ import { KAFKA_SECURITY_PROTOCOLS, SASL_MECHANISMS } from '@dataflow/api';
 import type { KafkaSecurityProtocol, SaslMechanism } from '@dataflow/api';
 import { errorMessage } from '../../errors.js';
 import type { SecretReader } from '../../plugin.js';
-import type { Section } from './settings.js';
-import { loadTls } from './tls.js';
-import type { TlsMaterial } from './tls.js';
+import type { Section } from '../config-section.js';
+import { loadTls } from '../tls.js';
+import type { TlsMaterial } from '../tls.js';
 
 export interface SaslCredentials {
   readonly mechanism: SaslMechanism;

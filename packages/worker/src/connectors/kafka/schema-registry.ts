@@ -9,8 +9,8 @@ import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { ConnectionError, DataflowError, ErrorCode, errorMessage } from '../../errors.js';
 import { CERTIFICATE_CODES } from './errors.js';
-import type { TlsMaterial } from './tls.js';
-import { tlsConnectionOptions } from './tls.js';
+import type { TlsMaterial } from '../tls.js';
+import { tlsConnectionOptions } from '../tls.js';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 

@@ -36,7 +36,7 @@ import type { KafkaErrorContext } from './errors.js';
 import { isRecordLevelError, protocolErrorType, translateKafkaError } from './errors.js';
 import type { KeySource } from './records.js';
 import { jsonRecordValue, kafkaRecord, recordHeaders, recordKey } from './records.js';
-import { Section } from './settings.js';
+import { Section } from '../config-section.js';
 
 const OWNER = 'kafka sink';
 

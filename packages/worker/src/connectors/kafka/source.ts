@@ -27,7 +27,7 @@ import { resolveConnection } from './connection.js';
 import type { KafkaErrorContext } from './errors.js';
 import { translateKafkaError } from './errors.js';
 import { partitionKey, recordToMessage } from './records.js';
-import { Section } from './settings.js';
+import { Section } from '../config-section.js';
 
 const OWNER = 'kafka source';
 

@@ -4,6 +4,7 @@
 // credentials grant. The token is fetched at open, so wrong credentials fail start-up with a clear
 // message; it is renewed before 80 % of its lifetime has passed and once more after a 401. Form
 // bodies are URL-encoded.
+import type { ConnectionOptions } from 'node:tls';
 import { ConfigError, ConnectionError, DataflowError } from '../../errors.js';
 import type { SecretReader } from '../../plugin.js';
 import type { KeycloakSettings, TrinoConnectionSettings } from './config.js';
@@ -25,8 +26,8 @@ export interface KeycloakOptions {
   /** Renew a token older than this whatever its lifetime (tests use it to force renewals mid-stream). */
   readonly maxTokenAgeMs?: number;
   readonly requestTimeoutMs?: number;
-  /** PEM CA for an https Keycloak. */
-  readonly ca?: string | Buffer;
+  /** TLS options for an https Keycloak; absent = the system trust store. */
+  readonly tls?: ConnectionOptions;
   readonly now?: () => number;
   /** Called with the grant type after every token Keycloak issued (metrics, tests). */
   readonly onTokenIssued?: (grantType: string) => void;
@@ -113,7 +114,7 @@ class KeycloakGrant implements TrinoAuth {
   private readonly refreshRatio: number;
   private readonly maxTokenAgeMs: number;
   private readonly timeoutMs: number;
-  private readonly ca: string | Buffer | undefined;
+  private readonly tls: ConnectionOptions | undefined;
   private readonly now: () => number;
   private readonly onTokenIssued: ((grantType: string) => void) | undefined;
   private accessToken = '';
@@ -130,7 +131,7 @@ class KeycloakGrant implements TrinoAuth {
     this.refreshRatio = options.refreshRatio ?? DEFAULT_REFRESH_RATIO;
     this.maxTokenAgeMs = options.maxTokenAgeMs ?? Number.POSITIVE_INFINITY;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS;
-    this.ca = options.ca;
+    this.tls = options.tls;
     this.now = options.now ?? Date.now;
     this.onTokenIssued = options.onTokenIssued;
     this.description = `keycloak ${kc.username === undefined ? 'client credentials' : 'password'} grant (client ${kc.clientID ?? ''})`;
@@ -202,7 +203,7 @@ class KeycloakGrant implements TrinoAuth {
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body: form.toString(),
         timeoutMs: this.timeoutMs,
-        ...(this.ca === undefined ? {} : { ca: this.ca }),
+        ...(this.tls === undefined ? {} : { tls: this.tls }),
         ...(signal === undefined ? {} : { signal }),
       });
       status = res.status;

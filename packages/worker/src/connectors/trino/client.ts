@@ -4,6 +4,7 @@
 // spinning, `queryTimeoutSeconds` bounds the whole statement rather than one HTTP exchange, and an
 // aborted or timed-out statement is cancelled on the server (DELETE nextUri).
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ConnectionOptions } from 'node:tls';
 import { ConnectionError, DataflowError, ErrorCode } from '../../errors.js';
 import type { JsonValue } from '../../message.js';
 import type { TrinoAuth } from './auth.js';
@@ -31,8 +32,8 @@ export interface TrinoClientSettings {
   readonly auth: TrinoAuth;
   /** Whole-statement bound; absent = none. */
   readonly queryTimeoutMs?: number;
-  /** PEM CA certificates for an https serverURL. */
-  readonly ca?: string | Buffer;
+  /** TLS options for an https serverURL; absent = the system trust store. */
+  readonly tls?: ConnectionOptions;
   /** One HTTP exchange at most (default 60 s; the server answers a poll within about 1 s). */
   readonly requestTimeoutMs?: number;
   /** Back-off between polls that returned no data (default 10 → 500 ms). */
@@ -206,8 +207,8 @@ export class TrinoClient {
     }
   }
 
-  private tls(): { ca?: string | Buffer } {
-    return this.settings.ca === undefined ? {} : { ca: this.settings.ca };
+  private tls(): { tls?: ConnectionOptions } {
+    return this.settings.tls === undefined ? {} : { tls: this.settings.tls };
   }
 }
 

@@ -24,6 +24,10 @@ export interface TrinoConnectionSettings {
   readonly user?: ValueSource;
   readonly password?: ValueSource;
   readonly keycloak?: KeycloakSettings;
+  /** The `tls` block towards Trino, read at open (files and Secrets). */
+  readonly tls?: Record<string, unknown>;
+  /** The `keycloak.tls` block towards the token endpoint. */
+  readonly keycloakTls?: Record<string, unknown>;
   /** Absent: no limit. */
   readonly queryTimeoutMs?: number;
 }
@@ -84,6 +88,11 @@ function parseConnection(config: Record<string, unknown>, fields: ConfigFields):
   const keycloak = parseKeycloak(config, fields);
   if (keycloak !== undefined && password !== undefined) throw fields.fail('keycloak', 'and password are both set: use a bearer token or basic authentication, not both');
   const timeout = fields.optionalNumber('queryTimeoutSeconds', { exclusiveMin: 0 });
+  const tls = optionalObject(config['tls'], fields, 'tls');
+  if (tls !== undefined && 'value' in serverURL && serverURL.value.startsWith('http://')) {
+    throw fields.fail('tls', 'applies only to an https:// serverURL: change serverURL to https:// or remove tls');
+  }
+  const keycloakTls = keycloak === undefined ? undefined : optionalObject(fields.requiredObject('keycloak')['tls'], fields, 'keycloak.tls');
   return {
     serverURL,
     catalog: valueSource(config, fields, 'catalog', true) as ValueSource,
@@ -92,6 +101,8 @@ function parseConnection(config: Record<string, unknown>, fields: ConfigFields):
     ...(user === undefined ? {} : { user }),
     ...(password === undefined ? {} : { password }),
     ...(keycloak === undefined ? {} : { keycloak }),
+    ...(tls === undefined ? {} : { tls }),
+    ...(keycloakTls === undefined ? {} : { keycloakTls }),
     ...(timeout === undefined ? {} : { queryTimeoutMs: timeout * 1000 }),
   };
 }
@@ -114,6 +125,12 @@ function parseKeycloak(config: Record<string, unknown>, parent: ConfigFields): K
     if (!has('username') && !has('clientSecret')) throw parent.fail('keycloak', 'needs token, username and password (password grant) or clientSecret (client credentials)');
   }
   return settings;
+}
+
+function optionalObject(value: unknown, fields: ConfigFields, path: string): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw fields.fail(path, 'must be an object');
+  return value as Record<string, unknown>;
 }
 
 /** Resolves an optional value; undefined stays undefined. */

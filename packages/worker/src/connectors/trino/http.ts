@@ -3,6 +3,7 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import { ConnectionError, ErrorCode } from '../../errors.js';
 
 export interface HttpRequest {
@@ -10,8 +11,8 @@ export interface HttpRequest {
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly body?: string;
-  /** PEM CA certificates for https URLs; absent = the system trust store. */
-  readonly ca?: string | Buffer;
+  /** TLS options for https URLs (CA, client certificate); absent = the system trust store. */
+  readonly tls?: ConnectionOptions;
   /** Upper bound for this exchange alone. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
@@ -42,7 +43,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       res.on('error', (error) => reject(new ConnectionError(`HTTP ${req.method} ${url.host} failed: ${error.message}`, { cause: error })));
     };
     const client = isHttps
-      ? httpsRequest(url, { ...options, ...(req.ca === undefined ? {} : { ca: req.ca }) }, onResponse)
+      ? httpsRequest(url, { ...req.tls, ...options }, onResponse)
       : httpRequest(url, options, onResponse);
     client.setTimeout(req.timeoutMs, () => {
       client.destroy(new ConnectionError(`HTTP ${req.method} ${url.host} got no answer within ${req.timeoutMs} ms`, { code: ErrorCode.timeout }));

@@ -2,7 +2,8 @@
 export { TrinoSource, trinoSourceFactory } from './source.js';
 export type { TrinoSourceOptions } from './source.js';
 export { TrinoSink, trinoSinkFactory } from './sink.js';
-export type { TrinoConnectionOptions } from './sink.js';
+export { connectTrino } from './connect.js';
+export type { TrinoConnection, TrinoConnectionOptions } from './connect.js';
 export { TrinoClient } from './client.js';
 export type { TrinoClientSettings, TrinoColumn, TrinoResult } from './client.js';
 export { createTrinoAuth } from './auth.js';

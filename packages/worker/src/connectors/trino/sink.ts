@@ -11,24 +11,17 @@ import type { JsonObject, JsonValue, Message } from '../../message.js';
 import { isJsonObject, isRaw, payloadText } from '../../message.js';
 import type { Logger, PluginContext, Sink, SinkFactory, WriteResult } from '../../plugin.js';
 import { ALL_WRITTEN } from '../../plugin.js';
-import type { KeycloakOptions } from './auth.js';
-import { createTrinoAuth } from './auth.js';
 import type { TrinoColumn } from './client.js';
-import { TrinoClient } from './client.js';
+import type { TrinoClient } from './client.js';
 import type { TrinoSinkSettings } from './config.js';
 import { parseTrinoSinkConfig } from './config.js';
-import { resolveValue } from '../polling/config.js';
+import type { TrinoConnectionOptions } from './connect.js';
+import { connectTrino } from './connect.js';
 import { TrinoQueryError } from './errors.js';
 import { quoteIdent, renderValue } from './literals.js';
 import type { TableRef } from './table.js';
 import { MERGE_CONNECTORS, catalogConnector, createTableSql, inferColumns, readColumns, tableText } from './table.js';
 
-export interface TrinoConnectionOptions {
-  /** PEM CA certificates for an https serverURL (and Keycloak). */
-  readonly ca?: string | Buffer;
-  readonly keycloak?: KeycloakOptions;
-  readonly pollBackoffMs?: { readonly initial: number; readonly max: number };
-}
 
 const OWNER = 'trino sink';
 const RAW_COLUMNS: readonly TrinoColumn[] = [
@@ -69,22 +62,11 @@ export class TrinoSink implements Sink {
   async open(signal: AbortSignal): Promise<void> {
     const s = this.settings;
     const secrets = this.ctx.secrets;
-    const serverURL = await resolveValue(s.serverURL, secrets, OWNER, 'serverURL');
-    const catalog = await resolveValue(s.catalog, secrets, OWNER, 'catalog');
-    const schema = await resolveValue(s.schema, secrets, OWNER, 'schema');
-    const table = await resolveValue(s.table, secrets, OWNER, 'table');
-    this.ref = { catalog, schema, table };
-    const auth = await createTrinoAuth(s, secrets, OWNER, { ...this.options.keycloak, ...(this.options.ca === undefined ? {} : { ca: this.options.ca }) });
     await this.client?.close();
-    this.client = new TrinoClient({
-      serverURL,
-      catalog,
-      schema,
-      auth,
-      ...(s.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: s.queryTimeoutMs }),
-      ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
-      ...(this.options.pollBackoffMs === undefined ? {} : { pollBackoffMs: this.options.pollBackoffMs }),
-    });
+    const { client, auth, catalog, schema, table } = await connectTrino(s, secrets, OWNER, this.options);
+    this.client = client;
+    // The sink's table is required (parseTrinoSinkConfig), so connectTrino resolved it.
+    this.ref = { catalog, schema, table: table as string };
     if (s.upsertMode) await this.checkMergeSupport(signal);
     let columns = await readColumns(this.client, this.ref, signal);
     if (columns.length === 0 && s.autoCreateTable && s.rawMode && !s.flattenMetadataColumns) {

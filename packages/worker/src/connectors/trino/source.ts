@@ -8,19 +8,18 @@
 import { ConfigError, DataflowError, ErrorCode } from '../../errors.js';
 import type { JsonObject, Message, MetaValue, Position } from '../../message.js';
 import type { Checkpoint, Logger, PluginContext, Source, SourceFactory } from '../../plugin.js';
-import { createTrinoAuth } from './auth.js';
 import type { TrinoColumn } from './client.js';
-import { TrinoClient } from './client.js';
+import type { TrinoClient } from './client.js';
 import type { TrinoSourceSettings } from './config.js';
 import { parseTrinoSourceConfig } from './config.js';
-import { resolveValue } from '../polling/config.js';
 import type { CursorCodec } from '../polling/checkpoint-ack.js';
 import { CheckpointAck } from '../polling/checkpoint-ack.js';
 import type { CursorValue } from '../polling/cursor-state.js';
 import { checkpointOf } from '../polling/cursor-state.js';
 import { DEFAULT_CHECKPOINT_SAVE_INTERVAL_MS, PollLoop, pageLimitOf } from '../polling/poll-loop.js';
 import { cursorLiteral, qualifiedName, quoteIdent } from './literals.js';
-import type { TrinoConnectionOptions } from './sink.js';
+import type { TrinoConnectionOptions } from './connect.js';
+import { connectTrino } from './connect.js';
 
 export interface TrinoSourceOptions extends TrinoConnectionOptions {
   /** Least time between two checkpoint saves (default 1 s); close() always saves. */
@@ -82,24 +81,12 @@ export class TrinoSource implements Source {
     if (this.closed) throw new Error(`${OWNER}: open after close`);
     const s = this.settings;
     const secrets = this.ctx.secrets;
-    const serverURL = await resolveValue(s.serverURL, secrets, OWNER, 'serverURL');
-    const catalog = await resolveValue(s.catalog, secrets, OWNER, 'catalog');
-    const schema = await resolveValue(s.schema, secrets, OWNER, 'schema');
-    const table = s.table === undefined ? undefined : await resolveValue(s.table, secrets, OWNER, 'table');
+    await this.client?.close();
+    const { client, catalog, schema, table } = await connectTrino(s, secrets, OWNER, this.options);
+    this.client = client;
     this.from = s.query !== undefined ? `(${s.query})` : qualifiedName(catalog, schema, table as string);
     this.partition = table === undefined ? 'query' : `${catalog}.${schema}.${table}`;
     this.meta = { catalog, schema, ...(table === undefined ? {} : { table }) };
-    const auth = await createTrinoAuth(s, secrets, OWNER, { ...this.options.keycloak, ...(this.options.ca === undefined ? {} : { ca: this.options.ca }) });
-    await this.client?.close();
-    this.client = new TrinoClient({
-      serverURL,
-      catalog,
-      schema,
-      auth,
-      ...(s.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: s.queryTimeoutMs }),
-      ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
-      ...(this.options.pollBackoffMs === undefined ? {} : { pollBackoffMs: this.options.pollBackoffMs }),
-    });
     if (!this.opened) this.readCursor = await this.checkpoint.load();
     await this.probe(signal);
     this.opened = true;

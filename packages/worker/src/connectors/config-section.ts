@@ -1,9 +1,9 @@
-// Typed reads of the nested parts of a Kafka connector config (connection, TLS, SASL, Schema
+// Typed reads of the nested parts of a connector config (connection, TLS, SASL, Schema
 // Registry) with errors that name the field. A value may come literally or through a `<field>SecretRef`
 // read with the plugin's SecretReader; either way only the resolved value leaves this file.
 import { readFile } from 'node:fs/promises';
-import { ConfigError, errorMessage } from '../../errors.js';
-import type { SecretReader } from '../../plugin.js';
+import { ConfigError, errorMessage } from '../errors.js';
+import type { SecretReader } from '../plugin.js';
 
 /** A config object plus where it sits, so every error names `<owner>: config.<path>`. */
 export class Section {

@@ -1,10 +1,10 @@
-// TLS settings (upstream-reference.md §1.3 TLSConfig) turned into Node TLS options, shared by the
-// broker connection and the Schema Registry client. Minimum TLS 1.2. Without a CA the system trust
+// TLS settings (upstream-reference.md §1.3 TLSConfig) turned into Node TLS options, shared by the Kafka
+// brokers, the Schema Registry client and Trino (with its Keycloak). Minimum TLS 1.2. Without a CA the system trust
 // store verifies the server; `insecureSkipVerify` turns verification off and cannot be combined
 // with a CA (upstream silently ignored the flag then; the api rejects the combination, so do we).
 import type { ConnectionOptions } from 'node:tls';
-import type { SecretReader } from '../../plugin.js';
-import type { Section } from './settings.js';
+import type { SecretReader } from '../plugin.js';
+import type { Section } from './config-section.js';
 
 export interface TlsMaterial {
   readonly ca?: string;
