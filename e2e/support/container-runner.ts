@@ -1,10 +1,10 @@
-// One container as a local process: spawn in its own process group with output appended to its log
-// file, startup/readiness/liveness probes, restarts with capped exponential back-off
-// (CrashLoopBackOff), and a graceful stop (SIGTERM to the group, SIGKILL after the grace period).
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+// One container's life: runs started through a ContainerLauncher (a local process group, or a podman
+// container from the image) with output appended to its log file, startup/readiness/liveness
+// probes, restarts with capped exponential back-off (CrashLoopBackOff), and a graceful stop
+// (SIGTERM, SIGKILL after the grace period).
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { V1Probe } from '@kubernetes/client-node';
+import type { ContainerExit, ContainerLauncher, LaunchedContainer } from './container-launcher.js';
 import { probeTimings, runProbe } from './probes.js';
 import type { ProbeTarget } from './probes.js';
 
@@ -50,7 +50,9 @@ export interface BackoffOptions {
 export interface ContainerSpec {
   name: string;
   image: string;
-  argv: string[];
+  /** Starts each run of the container. */
+  launcher: ContainerLauncher;
+  /** Environment and working directory of exec probes. */
   env: Record<string, string>;
   cwd: string;
   logFile: string;
@@ -65,6 +67,8 @@ export interface ContainerSpec {
   probeCapMs: number;
   /** Called after every change of the snapshot. */
   onChange: () => void;
+  /** Called when a run ends, before any restart. */
+  onExit?: (terminated: TerminatedState) => void;
 }
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -82,8 +86,8 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 
 export class ContainerRunner {
   private readonly spec: ContainerSpec;
-  private child: ChildProcess | undefined;
-  private pid: number | undefined;
+  private run: LaunchedContainer | undefined;
+  private containerID: string | undefined;
   private state: ContainerState = { waiting: { reason: 'ContainerCreating' } };
   private lastTerminated: TerminatedState | undefined;
   private restartCount = 0;
@@ -104,7 +108,7 @@ export class ContainerRunner {
       name: this.spec.name,
       image: this.spec.image,
       imageID: '',
-      ...(this.pid === undefined ? {} : { containerID: `process://${this.pid}` }),
+      ...(this.containerID === undefined ? {} : { containerID: this.containerID }),
       ready: this.ready,
       started: this.started,
       restartCount: this.restartCount,
@@ -114,40 +118,18 @@ export class ContainerRunner {
   }
 
   start(): void {
-    if (this.stopping || this.child !== undefined) return;
-    const fd = openSync(this.spec.logFile, 'a');
-    let child: ChildProcess;
-    try {
-      // detached: own session and process group, so a stop reaches every descendant.
-      child = spawn(this.spec.argv[0] ?? '', this.spec.argv.slice(1), {
-        cwd: this.spec.cwd,
-        env: this.spec.env,
-        detached: true,
-        stdio: ['ignore', fd, fd],
-      });
-    } finally {
-      closeSync(fd);
-    }
-    this.child = child;
-    this.pid = child.pid;
+    if (this.stopping || this.run !== undefined) return;
+    const run = this.spec.launcher.launch(this.spec.logFile);
+    this.run = run;
+    this.containerID = run.id;
     const startedAt = now();
-    // Aborted when this process exits: ends its probes.
+    // Aborted when this run ends: ends its probes.
     const runAbort = new AbortController();
-    let settle: () => void = () => undefined;
-    this.exited = new Promise((resolve) => (settle = resolve));
-    let handled = false;
-    const onEnd = (code: number | null, signal: NodeJS.Signals | null, message?: string): void => {
-      if (handled) return;
-      handled = true;
+    this.exited = run.exit.then((result: ContainerExit) => {
       runAbort.abort();
-      this.killGroup('SIGKILL'); // leftovers of the group die with the container, as in a cgroup
-      this.child = undefined;
-      this.handleExit(startedAt, code, signal, message);
-      settle();
-    };
-    child.once('error', (error) => onEnd(127, null, `cannot start ${this.spec.argv[0] ?? ''}: ${error.message}`));
-    child.once('exit', (code, signal) => onEnd(code, signal));
-    if (child.pid === undefined) return; // 'error' follows
+      this.run = undefined;
+      this.handleExit(startedAt, result.code, result.signal, result.startError);
+    });
     this.state = { running: { startedAt } };
     this.ready = false;
     this.started = this.spec.startupProbe === undefined;
@@ -156,31 +138,20 @@ export class ContainerRunner {
     void this.runProbes(runAbort.signal);
   }
 
-  /** SIGTERM the process group, SIGKILL after graceMs; resolves once the process is gone. */
+  /** SIGTERM, SIGKILL after graceMs; resolves once the container is gone. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
-    if (this.child === undefined) return;
-    this.killGroup('SIGTERM');
-    const timer = setTimeout(() => this.killGroup('SIGKILL'), graceMs);
+    if (this.run === undefined) return;
+    this.run.stop(graceMs);
     await this.exited;
-    clearTimeout(timer);
   }
 
-  /** Immediate SIGKILL of the group (process exit path: no waiting possible). */
+  /** Immediate SIGKILL (process exit path: no waiting possible). */
   killNow(): void {
     this.stopping = true;
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
-    this.killGroup('SIGKILL');
-  }
-
-  private killGroup(signal: NodeJS.Signals): void {
-    if (this.pid === undefined) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // ESRCH: the group is already gone.
-    }
+    this.run?.kill();
   }
 
   private handleExit(startedAt: string, code: number | null, signal: NodeJS.Signals | null, message?: string): void {
@@ -192,9 +163,10 @@ export class ContainerRunner {
       ...(message === undefined ? {} : { message }),
       startedAt,
       finishedAt: now(),
-      containerID: `process://${this.pid ?? 0}`,
+      containerID: this.containerID ?? '',
     };
     if (message !== undefined) this.appendLog(`[node-agent] ${message}\n`);
+    this.spec.onExit?.(terminated);
     this.ready = false;
     const policy = this.spec.restartPolicy;
     const restart = !this.stopping && (policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0));
@@ -248,7 +220,7 @@ export class ContainerRunner {
       if (signal.aborted) return;
       if (!ok) {
         this.appendLog('[node-agent] startup probe failed: killing the container\n');
-        this.killGroup('SIGKILL');
+        this.run?.kill();
         return;
       }
       this.started = true;
@@ -262,8 +234,7 @@ export class ContainerRunner {
         this.probeLoop(livenessProbe, target, signal, 'until-failure').then((alive) => {
           if (signal.aborted || alive) return;
           this.appendLog('[node-agent] liveness probe failed: restarting the container\n');
-          this.killGroup('SIGTERM');
-          setTimeout(() => this.killGroup('SIGKILL'), 2000).unref();
+          this.run?.stop(2000);
         }),
       );
     }

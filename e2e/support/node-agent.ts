@@ -6,6 +6,13 @@
 // Deployments, ReplicaSets and namespaces would stay Terminating).
 //
 //   node e2e/dist/support/node-agent.js --kubeconfig <file> --run-dir <dir> [--path-mode auto|namespace|env]
+//        [--runtime process|podman]
+//
+// Runtime `process` (default) maps images to local commands; `podman` (env DATAFLOW_E2E_RUNTIME=podman)
+// runs each container from its real image (podman-container.ts). Pods whose nodeSelector does not
+// match this node's labels are left for another agent, and an agent started with
+// bindUnselectedPods false takes only pods that select it, so the shared agent and extra ones (with
+// other node names and run dirs) can serve one cluster side by side.
 //
 // or in-process: `const agent = await NodeAgent.start({ kubeconfig, runDir }); … await agent.stop();`
 // Only one agent may serve a run dir: <run dir>/node-agent.pid holds the PID of the one that does.
@@ -24,10 +31,22 @@ import { MountPoints, namespaceMountsAvailable } from './mount-namespace.js';
 import { defaultImageMappings } from './pod-command.js';
 import type { ImageMapping } from './pod-command.js';
 import { PodRunner, podDirName } from './pod-runner.js';
-import type { PathMode, PodRunnerDeps } from './pod-runner.js';
+import type { ContainerRuntime, PathMode, PodRunnerDeps } from './pod-runner.js';
+import { checkPodman, podmanConfigFromEnv, removeLabelled } from './podman-cli.js';
+import type { PodmanConfig } from './podman-cli.js';
+import { NODE_AGENT_LABEL } from './podman-container.js';
 
 export const DEFAULT_NODE_NAME = 'local-proc';
 export const WORKER_POD_SELECTOR = 'app.kubernetes.io/name=dataflow-worker';
+
+export type RuntimeKind = 'process' | 'podman';
+
+/** DATAFLOW_E2E_RUNTIME: process (default) or podman; anything else is an error. */
+export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeKind {
+  const value = env['DATAFLOW_E2E_RUNTIME'] ?? 'process';
+  if (value !== 'process' && value !== 'podman') throw new Error(`DATAFLOW_E2E_RUNTIME must be process or podman, got "${value}"`);
+  return value;
+}
 
 export interface NodeAgentOptions {
   /** Kubeconfig file (or loaded config) with rights to nodes, pods, pods/status, pods/binding, serviceaccounts/token. */
@@ -41,6 +60,17 @@ export interface NodeAgentOptions {
   images?: ImageMapping[];
   /** auto (default): `namespace` when running as root and unshare works, else `env`. */
   pathMode?: 'auto' | PathMode;
+  /** process: local commands; podman: the real images (default: DATAFLOW_E2E_RUNTIME, else process). */
+  runtime?: RuntimeKind;
+  /** How podman is called (default podmanConfigFromEnv()). */
+  podman?: PodmanConfig;
+  /** podman: apply resources.limits as --memory/--cpus (default true). */
+  resourceLimits?: boolean;
+  /**
+   * Bind unbound pods that have no nodeSelector (default true). An extra agent beside the shared
+   * one sets false, so that it takes only pods that select its node and never another test's.
+   */
+  bindUnselectedPods?: boolean;
   /** Upper bound of the termination grace period honoured before SIGKILL (default 5 s). */
   maxGraceSeconds?: number;
   backoff?: Partial<BackoffOptions>;
@@ -138,13 +168,23 @@ export class NodeAgent {
   };
   private signalHandlers = false;
 
-  private constructor(options: NodeAgentOptions, kc: KubeConfig, caPem: string, pathMode: PathMode, pidFile: string) {
+  private readonly labels: Record<string, string>;
+  private readonly bindUnselectedPods: boolean;
+
+  private constructor(options: NodeAgentOptions, kc: KubeConfig, caPem: string, pathMode: PathMode, pidFile: string, runtime: ContainerRuntime) {
     this.kc = kc;
     this.core = kc.makeApiClient(CoreV1Api);
     this.nodeName = options.nodeName ?? DEFAULT_NODE_NAME;
     this.runDir = options.runDir;
     this.pathMode = pathMode;
     this.pidFile = pidFile;
+    this.labels = {
+      'kubernetes.io/hostname': this.nodeName,
+      'kubernetes.io/os': 'linux',
+      'dataflow.io/test-node-agent': 'true',
+      'dataflow.io/container-runtime': runtime.kind,
+    };
+    this.bindUnselectedPods = options.bindUnselectedPods ?? true;
     this.maxGraceMs = (options.maxGraceSeconds ?? 5) * 1000;
     const logFile = join(options.runDir, 'node-agent.log');
     this.log =
@@ -160,6 +200,7 @@ export class NodeAgent {
       caPem,
       apiServer: { host: server.hostname, port: Number(server.port === '' ? 443 : server.port) },
       images: options.images ?? defaultImageMappings(repoRoot()),
+      runtime,
       pathMode,
       mountPoints: this.mountPoints,
       ports: new PortAllocator(),
@@ -181,10 +222,22 @@ export class NodeAgent {
     if (pathMode === 'namespace' && wanted === 'namespace' && !namespaceMountsAvailable()) {
       throw new Error('path mode "namespace" needs root and a working `unshare --mount`; use "env"');
     }
+    const kind = options.runtime ?? runtimeFromEnv();
+    let runtime: ContainerRuntime = { kind: 'process' };
+    if (kind === 'podman') {
+      const config = options.podman ?? podmanConfigFromEnv();
+      await checkPodman(config);
+      runtime = { kind, config, resourceLimits: options.resourceLimits ?? true };
+    }
     const pidFile = await claimRunDir(options.runDir);
-    const agent = new NodeAgent(options, kc, caPem, pathMode, pidFile);
+    const agent = new NodeAgent(options, kc, caPem, pathMode, pidFile, runtime);
     try {
       await mkdir(agent.deps.podsDir, { recursive: true });
+      if (runtime.kind === 'podman') {
+        // Containers of an agent that died with this node name: nothing of ours runs yet.
+        const removed = await removeLabelled(runtime.config, `${NODE_AGENT_LABEL}=${agent.nodeName}`);
+        if (removed.length > 0) agent.log(`removed leftover containers: ${removed.join(', ')}`);
+      }
       await agent.registerNode();
       await agent.watchPods(options.labelSelector ?? WORKER_POD_SELECTOR);
     } catch (error) {
@@ -197,7 +250,8 @@ export class NodeAgent {
       agent.signalHandlers = true;
     }
     await agent.pruneStalePodDirs().catch((error: unknown) => agent.log(`pruning old pod dirs failed: ${describeError(error)}`));
-    agent.log(`node agent ready: node ${agent.nodeName}, ${pathMode} paths, run dir ${options.runDir}`);
+    const how = runtime.kind === 'podman' ? 'podman containers' : `${pathMode} paths`;
+    agent.log(`node agent ready: node ${agent.nodeName}, ${how}, run dir ${options.runDir}`);
     return agent;
   }
 
@@ -251,7 +305,7 @@ export class NodeAgent {
             type: 'Ready',
             status: ready ? 'True' : 'False',
             reason: ready ? 'KubeletReady' : 'NodeAgentStopped',
-            message: ready ? 'the test node agent runs pods as local processes' : 'the test node agent stopped',
+            message: ready ? `the test node agent runs pods (${this.deps.runtime.kind})` : 'the test node agent stopped',
             lastHeartbeatTime: now,
             lastTransitionTime: now,
           },
@@ -265,7 +319,7 @@ export class NodeAgent {
         nodeInfo: {
           operatingSystem: 'linux',
           architecture: process.arch === 'x64' ? 'amd64' : process.arch,
-          containerRuntimeVersion: 'process://dataflow-node-agent',
+          containerRuntimeVersion: this.deps.runtime.kind === 'podman' ? 'podman://dataflow-node-agent' : 'process://dataflow-node-agent',
           kubeletVersion: 'dataflow-node-agent',
           kubeProxyVersion: '',
           machineID: '',
@@ -286,10 +340,7 @@ export class NodeAgent {
     try {
       await this.core.createNode({
         body: {
-          metadata: {
-            name: this.nodeName,
-            labels: { 'kubernetes.io/hostname': this.nodeName, 'kubernetes.io/os': 'linux', 'dataflow.io/test-node-agent': 'true' },
-          },
+          metadata: { name: this.nodeName, labels: this.labels },
         },
       });
     } catch (error) {
@@ -360,6 +411,10 @@ export class NodeAgent {
     }
     let nodeName = pod.spec?.nodeName;
     if (nodeName === undefined || nodeName === '') {
+      // Another agent's pod (no scheduler runs: the nodeSelector decides who binds it).
+      const selector = Object.entries(pod.spec?.nodeSelector ?? {});
+      if (selector.some(([key, value]) => this.labels[key] !== value)) return;
+      if (selector.length === 0 && !this.bindUnselectedPods) return;
       if (pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null) return; // unbound pods go at once
       try {
         await this.core.createNamespacedPodBinding({
@@ -408,13 +463,14 @@ async function main(): Promise<void> {
       'node-name': { type: 'string', default: DEFAULT_NODE_NAME },
       'label-selector': { type: 'string', default: WORKER_POD_SELECTOR },
       'path-mode': { type: 'string', default: 'auto' },
+      runtime: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(
-      'node-agent.js [--kubeconfig FILE] [--run-dir DIR] [--node-name local-proc] [--label-selector SEL] [--path-mode auto|namespace|env]\n',
+      'node-agent.js [--kubeconfig FILE] [--run-dir DIR] [--node-name local-proc] [--label-selector SEL] [--path-mode auto|namespace|env] [--runtime process|podman]\n',
     );
     return;
   }
@@ -423,12 +479,15 @@ async function main(): Promise<void> {
     throw new Error(`--path-mode must be auto, namespace or env, got "${pathMode}"`);
   }
   const runDir = values['run-dir'];
+  const runtime = values.runtime ?? runtimeFromEnv();
+  if (runtime !== 'process' && runtime !== 'podman') throw new Error(`--runtime must be process or podman, got "${runtime}"`);
   const agent = await NodeAgent.start({
     kubeconfig: values.kubeconfig ?? join(runDir, 'admin.kubeconfig'),
     runDir,
     nodeName: values['node-name'],
     labelSelector: values['label-selector'],
     pathMode,
+    runtime,
     killChildrenOnSignals: false,
     log: (message) => process.stderr.write(`[node-agent] ${new Date().toISOString()} ${message}\n`),
   });

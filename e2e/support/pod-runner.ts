@@ -2,11 +2,11 @@
 // ContainerRunner per container, and the pod status patches. Problems with the pod's configuration
 // (missing ConfigMap, unknown ServiceAccount, unmapped image) show as
 // `CreateContainerConfigError` and are retried every 2 s, as the kubelet does.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoreV1Api, V1Container, V1Pod, V1Probe } from '@kubernetes/client-node';
 import { ContainerRunner } from './container-runner.js';
-import type { BackoffOptions, ContainerSnapshot, RestartPolicy } from './container-runner.js';
+import type { BackoffOptions, ContainerSnapshot, RestartPolicy, TerminatedState } from './container-runner.js';
 import type { PortAllocator } from './free-port.js';
 import { MERGE_PATCH, describeError, isConflict, isNotFound } from './kube.js';
 import type { MountPoints } from './mount-namespace.js';
@@ -18,8 +18,12 @@ import { PodConfigError } from './pod-fields.js';
 import type { PodAddresses } from './pod-fields.js';
 import { PodStatusBuilder } from './pod-status.js';
 import { materializeVolumes } from './pod-volumes.js';
+import type { PodmanConfig } from './podman-cli.js';
+import { planPodmanContainer } from './podman-container.js';
+import { ProcessLauncher } from './process-launcher.js';
 import { apiReferencedObjects } from './referenced-objects.js';
 import { requestServiceAccountToken } from './service-account-token.js';
+import { applyVolumeOwnership, podRunAsOwner } from './volume-ownership.js';
 
 /** Where in-cluster clients look for the service-account token, CA and namespace. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -28,6 +32,9 @@ const CONFIG_RETRY_MS = 2000;
 
 /** How mounted paths reach the process: real paths in a mount namespace, or env + argv rewriting. */
 export type PathMode = 'namespace' | 'env';
+
+/** What runs a container: a local process (mapped from the image), or the image itself with podman. */
+export type ContainerRuntime = { kind: 'process' } | { kind: 'podman'; config: PodmanConfig; resourceLimits: boolean };
 
 export interface PodRunnerDeps {
   core: CoreV1Api;
@@ -38,6 +45,7 @@ export interface PodRunnerDeps {
   caPem: string;
   apiServer: { host: string; port: number };
   images: readonly ImageMapping[];
+  runtime: ContainerRuntime;
   pathMode: PathMode;
   mountPoints: MountPoints;
   ports: PortAllocator;
@@ -158,9 +166,15 @@ export class PodRunner {
     const account = spec.serviceAccountName ?? spec.serviceAccount ?? 'default';
     const dir = join(this.dir, 'serviceaccount');
     await mkdir(dir, { recursive: true });
+    // A container runs as its own user: the token is that user's (as the kubelet does with
+    // runAsUser), or readable by all when the user is the image's.
+    const containers = this.deps.runtime.kind === 'podman';
+    const owner = containers ? podRunAsOwner(this.pod) : undefined;
     const renew = async (): Promise<void> => {
       const issued = await requestServiceAccountToken(this.deps.core, namespace, account);
       await writeFile(join(dir, 'token.tmp'), issued.token, { mode: 0o600 });
+      if (owner !== undefined) await chown(join(dir, 'token.tmp'), owner.uid, owner.gid);
+      else if (containers) await chmod(join(dir, 'token.tmp'), 0o644);
       await rename(join(dir, 'token.tmp'), join(dir, 'token'));
       const lifeMs = Math.max(60_000, issued.expiresAt.getTime() - Date.now());
       this.tokenTimer = setTimeout(() => {
@@ -189,6 +203,7 @@ export class PodRunner {
       serviceAccountToken: async (audience, expirationSeconds) =>
         (await requestServiceAccountToken(this.deps.core, namespace, spec.serviceAccountName ?? 'default', audience, expirationSeconds)).token,
     });
+    if (this.deps.runtime.kind === 'podman') await applyVolumeOwnership(pod, volumes);
     const runners: ContainerRunner[] = [];
     for (const container of spec.containers) {
       runners.push(await this.containerRunner(container, volumes, objects, saDir));
@@ -202,7 +217,8 @@ export class PodRunner {
     this.runners = runners;
     this.pendingSnapshots = undefined;
     for (const runner of runners) runner.start();
-    this.deps.log(`pod ${this.key}: started ${runners.length} container(s) (${this.deps.pathMode} paths)`);
+    const how = this.deps.runtime.kind === 'podman' ? 'podman' : `${this.deps.pathMode} paths`;
+    this.deps.log(`pod ${this.key}: started ${runners.length} container(s) (${how})`);
   }
 
   private async containerRunner(
@@ -216,14 +232,50 @@ export class PodRunner {
       mounts.push({ mountPath: SERVICE_ACCOUNT_DIR, source: saDir, readOnly: true });
     }
     const paths = new PathMap(mounts);
-    const port = await this.deps.ports.allocate();
-    this.ports.push(port);
     const { host, port: apiPort } = this.deps.apiServer;
     const serviceEnv = {
       KUBERNETES_SERVICE_HOST: host,
       KUBERNETES_SERVICE_PORT: String(apiPort),
       KUBERNETES_SERVICE_PORT_HTTPS: String(apiPort),
     };
+    const runtime = this.deps.runtime;
+    if (runtime.kind === 'podman') {
+      // The image brings its own PATH and HOME; the mounts are real.
+      const env = await resolveContainerEnv(this.pod, container, objects, this.addresses(), { HOSTNAME: this.pod.metadata?.name ?? '', ...serviceEnv });
+      const plan = await planPodmanContainer({
+        pod: this.pod,
+        container,
+        mounts,
+        env,
+        allocatePort: async () => {
+          const allocated = await this.deps.ports.allocate();
+          this.ports.push(allocated);
+          return allocated;
+        },
+        config: runtime.config,
+        nodeName: this.deps.nodeName,
+        resourceLimits: runtime.resourceLimits,
+      });
+      return new ContainerRunner({
+        name: container.name,
+        image: container.image ?? '',
+        launcher: plan.launcher,
+        env: runtime.config.env,
+        cwd: this.dir,
+        logFile: join(this.dir, `${container.name}.log`),
+        port: plan.probePort,
+        restartPolicy: (this.pod.spec?.restartPolicy ?? 'Always') as RestartPolicy,
+        ...(plan.startupProbe === undefined ? {} : { startupProbe: plan.startupProbe }),
+        ...(plan.readinessProbe === undefined ? {} : { readinessProbe: plan.readinessProbe }),
+        ...(plan.livenessProbe === undefined ? {} : { livenessProbe: plan.livenessProbe }),
+        backoff: this.deps.backoff,
+        probeCapMs: this.deps.probeCapMs,
+        onChange: () => this.publish(),
+        onExit: (ended) => this.logExit(container.name, ended),
+      });
+    }
+    const port = await this.deps.ports.allocate();
+    this.ports.push(port);
     const base = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: join(this.dir, 'home'), HOSTNAME: this.pod.metadata?.name ?? '', ...serviceEnv };
     const env = await resolveContainerEnv(this.pod, container, objects, this.addresses(), base);
     // The agent's port wins over anything in the spec: two pods on one port would collide.
@@ -252,7 +304,7 @@ export class PodRunner {
     const runner = new ContainerRunner({
       name: container.name,
       image: container.image ?? '',
-      argv,
+      launcher: new ProcessLauncher({ argv, env, cwd }),
       env,
       cwd,
       logFile: join(this.dir, `${container.name}.log`),
@@ -264,8 +316,13 @@ export class PodRunner {
       backoff: this.deps.backoff,
       probeCapMs: this.deps.probeCapMs,
       onChange: () => this.publish(),
+      onExit: (ended) => this.logExit(container.name, ended),
     });
     return runner;
+  }
+
+  private logExit(container: string, ended: TerminatedState): void {
+    this.deps.log(`pod ${this.key}: container ${container} exited with code ${ended.exitCode} (${ended.reason})`);
   }
 
   private snapshots(): ContainerSnapshot[] {
