@@ -4,13 +4,11 @@
 // no objects of the release behind but keeps the CRD. The operator pod itself cannot run here yet
 // (no operator image; the node agent runs only dataflow-worker pods), so the checks are on API objects.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -19,11 +17,10 @@ import type { TestCluster } from '../support/cluster.js';
 import { isNotFound } from '../support/kube.js';
 import { kubectl } from '../support/kubectl.js';
 import type { KubectlResult } from '../support/kubectl.js';
+import { CHART_DIR as CHART, helm } from '../support/helm.js';
 import { repoRoot } from '../support/node-agent.js';
 import { waitFor } from '../support/wait.js';
 
-const run = promisify(execFile);
-const CHART = join(repoRoot(), 'charts', 'dataflow-operator');
 const CRD_NAME = 'dataflows.dataflow.dataflow.io';
 const FIELD_MANAGER = 'e2e-chart';
 
@@ -32,21 +29,6 @@ interface Obj {
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [key: string]: unknown;
-}
-
-let helmBin: Promise<string> | undefined;
-
-/** Runs helm (from scripts/cluster/kubectl-helm.sh); a non-zero exit is returned, not thrown. */
-async function helm(args: readonly string[]): Promise<KubectlResult> {
-  helmBin ??= run(join(repoRoot(), 'scripts/cluster/kubectl-helm.sh'), [], { cwd: repoRoot() }).then(({ stdout }) => join(stdout.trim(), 'helm'));
-  try {
-    const { stdout, stderr } = await run(await helmBin, ['--kubeconfig', adminKubeconfigPath(), ...args], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
 }
 
 function ok(result: KubectlResult, what: string): string {
