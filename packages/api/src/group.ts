@@ -31,8 +31,6 @@ export const LABEL_VALUES = {
 export const ANNOTATIONS = {
   /** Hash of the worker config and referenced Secret versions; any change rolls the pods. */
   configHash: `${GROUP}/config-hash`,
-  /** One-shot request to clear a polling source's checkpoint (upstream compatible). */
-  resetCheckpoint: `${GROUP}/reset-checkpoint`,
 } as const;
 
 /** Key of the worker config inside the per-flow ConfigMap. */

@@ -69,8 +69,8 @@ export function topLevelFieldSchemas(): Record<string, JsonSchema> {
       { pattern: DURATION_PATTERN, maxLength: 32 },
     ),
     checkpointReset: bool(
-      'One-shot: the worker discards the stored checkpoint of a polling source when it starts and reads from the beginning. ' +
-        'The annotation dataflow.dataflow.io/reset-checkpoint: "true" does the same.',
+      'The worker discards the stored checkpoint of a polling source and reads from the beginning, once per spec generation ' +
+        '(a restarted worker of the same generation keeps its progress). Set it back to false afterwards: a later edit that leaves it true resets again.',
     ),
     terminationGracePeriodSeconds: int(
       'Seconds a stopping worker pod gets to finish in-flight batches and commit positions before it is killed.',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { CHECKPOINT_KEY, ConfigMapCheckpointStore } from './checkpoint-store.js';
+import { CHECKPOINT_KEY, ConfigMapCheckpointStore, RESET_GENERATION_KEY } from './checkpoint-store.js';
 import { parseDurationMs } from './duration.js';
 import type { InClusterApi } from './in-cluster.js';
 import { FakeApiServer, NO_WAIT, apiFor, eventually, memoryLog } from './test-support.js';
@@ -90,14 +90,26 @@ void describe('ConfigMapCheckpointStore', () => {
     assert.equal(server.objects.has(CM), false);
   });
 
-  void it('reset removes the stored checkpoint and keeps other keys', async () => {
+  void it('resetOnce removes the stored checkpoint once per generation and keeps other keys', async () => {
     server.objects.set(CM, { data: { [CHECKPOINT_KEY]: '{"id":9}', other: 'x' } });
     const checkpoints = store();
-    await checkpoints.reset();
-    assert.deepEqual((server.objects.get(CM) as { data: unknown }).data, { other: 'x' });
+    assert.equal(await checkpoints.resetOnce(4), true);
+    assert.deepEqual((server.objects.get(CM) as { data: unknown }).data, { other: 'x', [RESET_GENERATION_KEY]: '4' });
     assert.equal(await checkpoints.load(), undefined);
+    // A restarted worker of the same generation keeps the progress made since the reset.
+    await checkpoints.save({ id: 3 });
+    await checkpoints.flush();
+    const restarted = store();
+    assert.equal(await restarted.resetOnce(4), false);
+    assert.deepEqual(await restarted.load(), { id: 3 });
+    // A new generation that still asks for a reset gets one.
+    assert.equal(await restarted.resetOnce(5), true);
+    assert.equal(await restarted.load(), undefined);
+  });
+
+  void it('resetOnce explains a missing ConfigMap', async () => {
     server.objects.delete(CM);
-    await checkpoints.reset(); // nothing stored: nothing to do
+    await assert.rejects(store().resetOnce(1), /cannot reset the checkpoint: ConfigMap team-a\/df-orders-checkpoint does not exist/);
   });
 });
 

@@ -13,6 +13,8 @@ import type { KubeApi } from './in-cluster.js';
 import { MERGE_PATCH, WORKER_FIELD_MANAGER } from './status-reporter.js';
 
 export const CHECKPOINT_KEY = 'checkpoint.json';
+/** Key recording the spec generation whose `checkpointReset` was carried out. */
+export const RESET_GENERATION_KEY = 'reset-generation';
 
 export function configMapPath(namespace: string, name: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`;
@@ -111,17 +113,25 @@ export class ConfigMapCheckpointStore implements CheckpointStore {
     await this.flush();
   }
 
-  /** Forgets the stored checkpoint (`spec.checkpointReset`): removes the key. */
-  async reset(): Promise<void> {
+  /**
+   * Forgets the stored checkpoint for `spec.checkpointReset`, once per spec generation: the
+   * generation is recorded next to the checkpoint, so a worker of the same generation that restarts
+   * (a crash, a rescheduled pod) keeps the progress made since the reset. Returns whether it reset.
+   */
+  async resetOnce(generation: number): Promise<boolean> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.writing;
     this.latest = undefined;
     this.pending = undefined;
+    const marker = String(generation);
     try {
-      await retryApiCall(() => this.api.request('PATCH', `${this.path}?fieldManager=${WORKER_FIELD_MANAGER}`, { data: { [CHECKPOINT_KEY]: null } }, MERGE_PATCH), this.retry);
+      const current = await retryApiCall(() => this.api.request<ConfigMap>('GET', this.path), this.retry);
+      if (current.data?.[RESET_GENERATION_KEY] === marker) return false;
+      const patch = { data: { [CHECKPOINT_KEY]: null, [RESET_GENERATION_KEY]: marker } };
+      await retryApiCall(() => this.api.request('PATCH', `${this.path}?fieldManager=${WORKER_FIELD_MANAGER}`, patch, MERGE_PATCH), this.retry);
+      return true;
     } catch (error) {
-      if (isKubeApiError(error, 'not-found')) return; // nothing stored, nothing to forget
       throw this.explain(error, 'reset');
     }
   }

@@ -8,7 +8,7 @@ import { FakeApiServer, NO_WAIT, apiFor, memoryLog } from './test-support.js';
 
 const FLOW = '/apis/dataflow.dataflow.io/v1/namespaces/team-a/dataflows/orders';
 const CM = '/api/v1/namespaces/team-a/configmaps/df-orders-checkpoint';
-const flow = { namespace: 'team-a', name: 'orders' };
+const flow = { namespace: 'team-a', name: 'orders', generation: 2 };
 
 function spec(sourceType: string, extra: Partial<DataFlowSpec> = {}): DataFlowSpec {
   return { source: { type: sourceType, config: {} }, sink: { type: 'stdout', config: {} }, ...extra } as DataFlowSpec;
@@ -49,7 +49,7 @@ void describe('startClusterServices', () => {
   void it('clears the checkpoint for checkpointReset and names a bad save interval', async () => {
     server.objects.set(CM, { data: { 'checkpoint.json': '{"id":3}' } });
     await start(spec('postgresql', { checkpointReset: true }));
-    assert.deepEqual((server.objects.get(CM) as { data: unknown }).data, {});
+    assert.deepEqual((server.objects.get(CM) as { data: unknown }).data, { 'reset-generation': '2' });
     await assert.rejects(start(spec('postgresql', { checkpointSaveInterval: 'soon' })), /spec.checkpointSaveInterval: "soon" is not a duration/);
   });
 });

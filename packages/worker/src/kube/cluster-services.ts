@@ -26,7 +26,8 @@ export interface ClusterServices {
 
 export interface ClusterServicesOptions {
   readonly api: KubeApi;
-  readonly flow: FlowIdentity;
+  /** generation: the spec generation the worker config was rendered from (checkpointReset is done once per generation). */
+  readonly flow: FlowIdentity & { readonly generation: number };
   /** Validated, defaults applied. */
   readonly spec: DataFlowSpec;
   readonly podName: string;
@@ -63,8 +64,8 @@ export async function startClusterServices(options: ClusterServicesOptions): Pro
   const saveIntervalMs = parseDurationMs(spec.checkpointSaveInterval ?? DEFAULT_CHECKPOINT_SAVE_INTERVAL, 'spec.checkpointSaveInterval');
   const checkpoints = new ConfigMapCheckpointStore({ api, flow, saveIntervalMs, log, retry });
   if (spec.checkpointReset === true) {
-    await checkpoints.reset();
-    log.info({}, 'checkpoint cleared (spec.checkpointReset)');
+    if (await checkpoints.resetOnce(flow.generation)) log.info({ generation: flow.generation }, 'checkpoint cleared (spec.checkpointReset)');
+    else log.info({ generation: flow.generation }, 'checkpoint already cleared for this generation (spec.checkpointReset); continuing from it');
   }
   return { statusReporter, baseline, checkpoints };
 }

@@ -79,7 +79,7 @@ void describe('dataflow-worker in a cluster', { skip: hasOpenssl ? false : 'open
     assert.equal(entry()?.processed, 3);
     assert.ok(entry()?.heartbeat !== undefined && entry()?.startedAt !== undefined);
     assert.equal(server.lastToken, 'pod-token');
-    assert.deepEqual((server.objects.get(CM) as { data: unknown }).data, {}, 'checkpointReset cleared the stored checkpoint');
+    assert.deepEqual((server.objects.get(CM) as { data: unknown }).data, { 'reset-generation': '1' }, 'checkpointReset cleared the stored checkpoint once for generation 1');
 
     // The container restarts in the same pod: the count continues from the pod's entry.
     const second = await runWorker(env, config);
