@@ -52,6 +52,8 @@ void describe('samples', () => {
       'mask-select-case-chain.yaml',
       'clickhouse-source.yaml',
       'trino-source.yaml',
+      'clickhouse-to-kafka.yaml',
+      'trino-to-postgres.yaml',
       'kafka-avro-schema-registry.yaml',
       'file-to-stdout.yaml',
       'legacy-nested-shape.yaml',

@@ -13,26 +13,21 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import kafkajs from 'kafkajs';
-import type { Producer } from 'kafkajs';
 import type { DataFlowSpec } from '@dataflow/api';
 import { serviceSkipReason } from '../services.js';
 import { waitFor } from '../wait-for.js';
 import { createTopic, kafkaAvailable, uniqueName as uniqueTopic } from './kafka-helpers.js';
 import { postgresAvailable, pgUrl, services, sql, uniqueFlow, uniqueName as uniqueTable } from './postgresql-helpers.js';
-import { WorkerProcess, writeWorkerConfig } from './worker-process.js';
+import { IN_FLIGHT_PER_CRASH, SINK_BATCH_SIZE, SteadyProducer, failWith, kafkaBrokers, numberedRow, withWorker } from './failure-harness.js';
+import type { WorkerProcess } from './worker-process.js';
 
 const run = promisify(execFile);
 const { Kafka, logLevel } = kafkajs;
+const brokers = kafkaBrokers;
+const record = numberedRow;
 
 const available = (await kafkaAvailable()) && (await postgresAvailable());
 
-/** Runtime defaults that bound what can be written but not yet committed when the worker dies. */
-const CHANNEL_BUFFER_SIZE = 100;
-const READ_BATCH_SIZE = 1000;
-const SINK_BATCH_SIZE = 500;
-const IN_FLIGHT_PER_CRASH = CHANNEL_BUFFER_SIZE + READ_BATCH_SIZE + SINK_BATCH_SIZE;
-
-const brokers = (): string[] => services.kafkaBrokers.split(',');
 
 function flowSpec(topic: string, table: string, sink: Record<string, unknown> = {}, extra: Partial<DataFlowSpec> = {}): DataFlowSpec {
   return {
@@ -51,59 +46,6 @@ async function rowStats(table: string): Promise<{ rows: number; ids: number }> {
   return row ?? { rows: -1, ids: -1 };
 }
 
-function record(id: number): { key: string; value: string } {
-  return { key: `k${id}`, value: JSON.stringify({ id, category: `c${id % 7}`, value: id / 4, ts: Date.now() }) };
-}
-
-/**
- * Produces ids 0, 1, 2, … in batches until stopped; a failed send (broker restart) is retried
- * until it succeeds, so `produced` counts ids the broker acknowledged.
- */
-class SteadyProducer {
-  produced = 0;
-  failures = 0;
-  private stopped = false;
-  private loop: Promise<void> | undefined;
-  private readonly producer: Producer;
-  private readonly topics: readonly string[];
-  private readonly batch: number;
-  private readonly intervalMs: number;
-
-  constructor(topics: readonly string[], batch: number, intervalMs: number) {
-    this.topics = topics;
-    this.batch = batch;
-    this.intervalMs = intervalMs;
-    this.producer = new Kafka({ clientId: 'dataflow-failure-tests', brokers: brokers(), logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 200 } }).producer({ allowAutoTopicCreation: false });
-  }
-
-  async start(): Promise<void> {
-    await this.producer.connect();
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const messages = Array.from({ length: this.batch }, (_, i) => record(this.produced + i));
-      try {
-        await this.producer.sendBatch({ acks: -1, topicMessages: this.topics.map((topic) => ({ topic, messages })) });
-        this.produced += this.batch;
-      } catch {
-        this.failures++;
-        await delay(250);
-        continue;
-      }
-      await delay(this.intervalMs);
-    }
-  }
-
-  async stop(): Promise<number> {
-    this.stopped = true;
-    await this.loop;
-    await this.producer.disconnect();
-    return this.produced;
-  }
-}
-
 async function produceOnce(topic: string, messages: Array<{ key?: string; value: string | Buffer }>): Promise<void> {
   const producer = new Kafka({ clientId: 'dataflow-failure-tests', brokers: brokers(), logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
@@ -117,25 +59,6 @@ async function produceOnce(topic: string, messages: Array<{ key?: string; value:
 /** Waits until the table holds every id in [0, n). */
 async function waitForAllIds(table: string, n: number, timeoutMs: number, what: string): Promise<void> {
   await waitFor(async () => (await rowStats(table)).ids >= n, { timeoutMs, intervalMs: 250, what });
-}
-
-async function withWorker<T>(spec: DataFlowSpec, prefix: string, body: (start: () => WorkerProcess) => Promise<T>): Promise<T> {
-  const files = await writeWorkerConfig(uniqueFlow(prefix), spec);
-  const workers: WorkerProcess[] = [];
-  try {
-    return await body(() => {
-      const worker = new WorkerProcess(files);
-      workers.push(worker);
-      return worker;
-    });
-  } finally {
-    for (const worker of workers) await worker.stop('SIGKILL');
-    await files.remove();
-  }
-}
-
-function failWith(worker: WorkerProcess, message: string): never {
-  assert.fail(`${message}\n--- worker log (last 30 lines) ---\n${worker.lines.slice(-30).join('\n')}`);
 }
 
 if (!available) {
@@ -159,8 +82,8 @@ if (!available) {
       await producer.start();
       const kills = 5;
       try {
-        await withWorker(flowSpec(topic, append), 'kill-append', (startAppend) =>
-          withWorker(flowSpec(topic, upsert, { upsertMode: true, conflictKey: 'id' }), 'kill-upsert', async (startUpsert) => {
+        await withWorker(flowSpec(topic, append), uniqueFlow('kill-append'), (startAppend) =>
+          withWorker(flowSpec(topic, upsert, { upsertMode: true, conflictKey: 'id' }), uniqueFlow('kill-upsert'), async (startUpsert) => {
             let workers = [startAppend(), startUpsert()];
             for (let round = 1; round <= kills; round++) {
               // Kill mid-stream: only once both workers are writing again.
@@ -229,7 +152,7 @@ if (!available) {
       const producer = new SteadyProducer([topic], 200, 100);
       await producer.start();
       try {
-        await withWorker(flowSpec(topic, table, { upsertMode: true }), 'broker', async (start) => {
+        await withWorker(flowSpec(topic, table, { upsertMode: true }), uniqueFlow('broker'), async (start) => {
           const worker = start();
           await waitFor(async () => (await rowStats(table)).rows > 500, { timeoutMs: 30_000, intervalMs: 200, what: 'rows before the broker restart' });
           await run(join(services.servicesDir, 'kafka.sh'), ['restart'], { timeout: 90_000 });
@@ -260,7 +183,7 @@ if (!available) {
       const producer = new SteadyProducer([topic], 200, 100);
       await producer.start();
       try {
-        await withWorker(flowSpec(topic, table), 'pgrestart', async (start) => {
+        await withWorker(flowSpec(topic, table), uniqueFlow('pgrestart'), async (start) => {
           const worker = start();
           await waitFor(async () => (await rowStats(table)).rows > 500, { timeoutMs: 30_000, intervalMs: 200, what: 'rows before the PostgreSQL restart' });
           await run(join(services.servicesDir, 'postgres.sh'), ['restart'], { timeout: 90_000 });
@@ -296,7 +219,7 @@ if (!available) {
       const dir = await mkdtemp(join(tmpdir(), 'df-poison-'));
       const errorsPath = join(dir, 'errors.ndjson');
       try {
-        await withWorker(flowSpec(topic, table, {}, { errors: { type: 'file', config: { path: errorsPath } } }), 'poison', async (start) => {
+        await withWorker(flowSpec(topic, table, {}, { errors: { type: 'file', config: { path: errorsPath } } }), uniqueFlow('poison'), async (start) => {
           const worker = start();
           try {
             await waitFor(async () => (await rowStats(table)).rows >= 60, { timeoutMs: 30_000, intervalMs: 200, what: 'the 60 good rows' });
@@ -340,7 +263,7 @@ if (!available) {
         source: { type: 'kafka', config: { brokers: services.kafkaSaslBrokers.split(','), topic: 'never-read', sasl: { mechanism: 'scram-sha-512', username: services.kafkaUser, password: 'not-the-password' } } },
         sink: { type: 'postgresql', config: { connectionString: pgUrl, table } },
       };
-      await withWorker(spec, 'sasl', async (start) => {
+      await withWorker(spec, uniqueFlow('sasl'), async (start) => {
         const worker = start();
         const startedAt = performance.now();
         const patience = new AbortController();
@@ -374,7 +297,7 @@ if (!available) {
           source: { type: 'kafka', config: { brokers: services.kafkaSslBrokers.split(','), topic: 'never-read', tls: { caFile: join(dir, 'other.pem') } } },
           sink: { type: 'postgresql', config: { connectionString: pgUrl, table } },
         };
-        await withWorker(spec, 'wrong-ca', async (start) => {
+        await withWorker(spec, uniqueFlow('wrong-ca'), async (start) => {
           const worker = start();
           const patience = new AbortController();
           const exit = await Promise.race([worker.exited, delay(20_000, undefined, { signal: patience.signal }).catch(() => undefined)]);
@@ -413,7 +336,7 @@ if (!available) {
         source: { type: 'kafka', config: { brokers: brokers(), topic, format: 'avro', schemaRegistry: { url: downUrl } } },
         sink: { type: 'postgresql', config: { connectionString: pgUrl, table, batchFlushIntervalSeconds: 0.2 } },
       };
-      await withWorker(spec, 'registry', async (start) => {
+      await withWorker(spec, uniqueFlow('registry'), async (start) => {
         const worker = start();
         await delay(8000);
         const mentions = worker.lines.filter((line) => line.includes(String(port)) || /schema registry/i.test(line));

@@ -4,90 +4,23 @@
 // summary. Covers the plain sample, the SASL/TLS one with every detail in Secrets (files under
 // --secrets-dir) and the Avro one with the Schema Registry.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { parseAllDocuments, stringify } from 'yaml';
 import { serviceSkipReason } from '../services.js';
 import { waitFor } from '../wait-for.js';
+import { dataflowRun, loadSample, runSampleUntil, writeSample, writeSecretsDir } from './cli-run.js';
+import type { Doc } from './cli-run.js';
 import { createTopic, kafkaAvailable, produce, uniqueName as uniqueTopic } from './kafka-helpers.js';
 import { count, pgUrl, postgresAvailable, services, sql, uniqueName as uniqueTable } from './postgresql-helpers.js';
-import { CLI_MAIN } from './worker-process.js';
 
 const available = (await kafkaAvailable()) && (await postgresAvailable());
-const SAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'deploy', 'samples');
 
-type Doc = Record<string, unknown>;
-
-/** The documents of a sample; the DataFlow is returned for editing. */
-async function loadSample(file: string): Promise<{ docs: Doc[]; flow: Doc & { spec: { source: { config: Doc }; sink: { config: Doc } } } }> {
-  const docs = parseAllDocuments(await readFile(join(SAMPLES, file), 'utf8')).map((doc) => doc.toJS() as Doc);
-  const flow = docs.find((doc) => doc['kind'] === 'DataFlow');
-  assert.ok(flow !== undefined, `${file} holds a DataFlow`);
-  return { docs, flow: flow as Doc & { spec: { source: { config: Doc }; sink: { config: Doc } } } };
-}
-
-interface CliRun {
-  readonly stderr: () => string;
-  readonly stdout: () => string;
-  interrupt(): Promise<number | null>;
-  kill(): void;
-}
-
-/** Starts `dataflow run <file>` (the built CLI) in `dir`. */
-function dataflowRun(file: string, dir: string, extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}): CliRun {
-  const child = spawn(process.execPath, [CLI_MAIN, 'run', file, '--state-dir', join(dir, 'state'), '--log-level', 'warn', ...extraArgs], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return {
-    stderr: () => err,
-    stdout: () => out,
-    interrupt: async () => {
-      if (child.exitCode === null) child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    kill: () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
-}
-
-/** Runs until `rows` rows are in `table`, then SIGINT; asserts exit 0 and the summary. */
+/** Runs until `rows` rows are in `table`, then SIGINT; asserts exit 0, the summary and the count. */
 async function runUntilRows(file: string, dir: string, table: string, rows: number, extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const cli = dataflowRun(file, dir, extraArgs, env);
-  try {
-    try {
-      await waitFor(async () => (await count(table).catch(() => 0)) >= rows, { timeoutMs: 45_000, intervalMs: 250, what: `${rows} rows in ${table}` });
-    } catch (error) {
-      assert.fail(`${(error as Error).message}\n--- dataflow run stderr ---\n${cli.stderr().slice(-3000)}`);
-    }
-    const code = await cli.interrupt();
-    assert.equal(code, 0, `dataflow run exits 0 after Ctrl-C; stderr:\n${cli.stderr().slice(-3000)}`);
-  } finally {
-    cli.kill();
-  }
-  const summary = cli.stderr();
-  assert.match(summary, /stopped \(drained after a signal\)/);
-  assert.match(summary, new RegExp(`read\\s+${rows.toLocaleString('en-US')}\\b`), `the summary counts ${rows} read:\n${summary}`);
-  assert.match(summary, new RegExp(`written\\s+${rows.toLocaleString('en-US')}\\s+main \\(postgresql\\)`));
-  assert.match(summary, new RegExp(`committed\\s+${rows.toLocaleString('en-US')}\\b`));
+  const summary = await runSampleUntil(file, dir, { done: async () => (await count(table)) >= rows, what: `${rows} rows in ${table}`, records: rows, sinkType: 'postgresql', extraArgs, env });
   assert.equal(await count(table), rows, 'every record once');
   return summary;
 }
@@ -120,8 +53,7 @@ if (!available) {
       const n = 2500;
       await produce(topic, Array.from({ length: n }, (_, id) => ({ key: `k${id}`, value: JSON.stringify({ id, category: `c${id % 5}`, value: id * 1.5, ts: Date.now() }) })));
       const dir = await workDir();
-      const file = join(dir, 'kafka-to-postgres.yaml');
-      await writeFile(file, docs.map((doc) => stringify(doc)).join('---\n'));
+      const file = await writeSample(dir, 'kafka-to-postgres.yaml', docs);
       await runUntilRows(file, dir, table, n);
       const [row] = await sql<{ ids: number; sum: number }>(`SELECT count(DISTINCT id)::int AS ids, sum(value)::float8 AS sum FROM ${table}`);
       assert.deepEqual(row, { ids: n, sum: (1.5 * (n - 1) * n) / 2 });
@@ -141,17 +73,11 @@ if (!available) {
       const records = [0, 1].flatMap((round) => Array.from({ length: n }, (_, id) => ({ key: `o${id}`, value: JSON.stringify({ order_id: id, status: round === 0 ? 'new' : 'paid', amount: id / 100 }) })));
       await produce(topic, records);
       const dir = await workDir();
-      const secretsDir = join(dir, 'secrets');
-      const secrets: Record<string, Record<string, string>> = {
+      const secretsDir = await writeSecretsDir(dir, {
         'kafka-credentials': { brokers: services.kafkaSaslSslBrokers, topic, username: services.kafkaUser, password: services.kafkaPassword },
         'postgres-credentials': { connectionString: pgUrl, table },
-      };
-      for (const [name, keys] of Object.entries(secrets)) {
-        await mkdir(join(secretsDir, name), { recursive: true });
-        for (const [key, value] of Object.entries(keys)) await writeFile(join(secretsDir, name, key), value);
-      }
-      const file = join(dir, 'kafka-to-postgres-secrets.yaml');
-      await writeFile(file, docs.map((doc) => stringify(doc)).join('---\n'));
+      });
+      const file = await writeSample(dir, 'kafka-to-postgres-secrets.yaml', docs);
       const cli = dataflowRun(file, dir, ['--secrets-dir', secretsDir]);
       try {
         await waitFor(async () => (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE status = 'paid'`))[0]?.n === n, {
@@ -200,8 +126,7 @@ if (!available) {
       const values = await Promise.all(Array.from({ length: n }, (_, i) => registry.encode(id, { paymentId: i, payerName: `payer ${i}`, amountCents: i * 100 })));
       await produce(topic, values.map((value) => ({ value })));
       const dir = await workDir();
-      const file = join(dir, 'kafka-avro-schema-registry.yaml');
-      await writeFile(file, docs.map((doc) => stringify(doc)).join('---\n'));
+      const file = await writeSample(dir, 'kafka-avro-schema-registry.yaml', docs);
       // The sample's basic-auth Secret, from the environment this time (the registry here has no auth).
       await runUntilRows(file, dir, table, n, [], {
         DATAFLOW_SECRET_SCHEMA_REGISTRY_CREDENTIALS_USERNAME: 'dataflow',

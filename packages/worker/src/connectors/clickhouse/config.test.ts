@@ -27,6 +27,8 @@ void describe('clickhouse config', () => {
     assert.deepEqual(upsert.conflictKey, ['a', 'b']);
     assert.equal(upsert.conflictKeyExplicit, true);
     assert.equal(parseClickHouseSinkConfig({ connectionString: url, table: 't' }).tableEngine, 'MergeTree');
+    // The defaulted `id` (what the worker gets after defaults) is not an explicit key.
+    assert.equal(parseClickHouseSinkConfig({ connectionString: url, table: 't', conflictKey: 'id' }).conflictKeyExplicit, false);
     assert.throws(() => parseClickHouseSinkConfig({ connectionString: url, table: 't', upsertMode: true, tableEngine: 'MergeTree' }), /config.tableEngine/);
     assert.throws(() => parseClickHouseSinkConfig({ connectionString: url, table: 't', rawMode: true, flattenMetadataColumns: true }), /flattenMetadataColumns/);
     assert.throws(() => parseClickHouseSinkConfig({ connectionString: url, table: 't', password: 'p', passwordSecretRef: { name: 's', key: 'k' } }), /both set/);

@@ -78,7 +78,9 @@ export function parseClickHouseSinkConfig(config: Record<string, unknown>): Clic
     autoCreateTable: fields.optionalBoolean('autoCreateTable', false),
     upsertMode,
     conflictKey,
-    conflictKeyExplicit: keyText !== undefined,
+    // The operator and `dataflow run` apply the schema default (`id`) before the worker sees the
+    // config, so a bare `id` counts as the default: used only when the rows have it.
+    conflictKeyExplicit: keyText !== undefined && keyText.trim() !== 'id',
     tableEngine: engineText ?? (upsertMode ? 'ReplacingMergeTree' : 'MergeTree'),
     rawMode,
     ...(replacingVersionColumn === undefined ? {} : { replacingVersionColumn }),

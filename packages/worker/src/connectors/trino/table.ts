@@ -11,8 +11,11 @@ export interface TableRef {
   readonly table: string;
 }
 
-/** Connectors whose Trino connector implements MERGE. */
-export const MERGE_CONNECTORS: readonly string[] = ['iceberg', 'delta_lake', 'hive', 'kudu', 'raptor'];
+/**
+ * Connectors whose Trino connector implements MERGE. postgresql does (Trino 476, verified) when the
+ * target table has a primary key; Trino names the missing key otherwise.
+ */
+export const MERGE_CONNECTORS: readonly string[] = ['iceberg', 'delta_lake', 'hive', 'kudu', 'raptor', 'postgresql'];
 
 export function tableText(ref: TableRef): string {
   return qualifiedName(ref.catalog, ref.schema, ref.table);
