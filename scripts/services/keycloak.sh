@@ -69,7 +69,10 @@ start_ours() {
   # The heap is capped (the default is a share of the machine's RAM). kc.sh execs the server
   # JVM after the first-start build step, otherwise stays its parent and forwards SIGTERM: the
   # recorded PID stops it either way. Own session (setsid); fd 9 (the lock) is not inherited.
+  # The bootstrap admin (master realm) lets tests add their own clients and users through the
+  # admin REST API (packages/testkit/src/integration/keycloak-admin.ts); loopback only, test data.
   (cd "$KEYCLOAK_RUN" && JAVA_HOME="$java_home" JAVA_OPTS_KC_HEAP="-Xms64m -Xmx768m" \
+     KC_BOOTSTRAP_ADMIN_USERNAME=dataflow-test-admin KC_BOOTSTRAP_ADMIN_PASSWORD=dataflow-test-admin-pw \
      exec setsid nohup "$KEYCLOAK_HOME/bin/kc.sh" start-dev --http-host=127.0.0.1 "$MARKER" \
      --db=dev-mem --import-realm > "$LOGFILE" 2>&1 < /dev/null 9>&-) &
   echo $! > "$PIDFILE"
