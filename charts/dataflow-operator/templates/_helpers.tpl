@@ -70,3 +70,8 @@ app.kubernetes.io/part-of: dataflow
 {{- end }}
 {{- $content }}
 {{- end }}
+
+{{/* The kubernetes.io/tls Secret the webhook serves from (webhook.secretName, else <fullname>-webhook-tls). */}}
+{{- define "dataflow-operator.webhookSecretName" -}}
+{{- default (printf "%s-webhook-tls" (include "dataflow-operator.fullname" .)) .Values.webhook.secretName }}
+{{- end }}

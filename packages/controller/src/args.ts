@@ -20,6 +20,9 @@ export interface ControllerArgs {
   heartbeatTimeoutSeconds: number;
   progressTimeoutSeconds: number;
   resyncPeriodSeconds: number;
+  /** Directory with tls.crt/tls.key; set = serve the validating webhook on webhookPort. */
+  webhookCertDir: string | undefined;
+  webhookPort: number;
 }
 
 /** A flag or environment variable is wrong; main exits with code 2. */
@@ -74,6 +77,11 @@ export function parseArgs(argv: string[]): ControllerArgs {
     .option('heartbeat-timeout', { type: 'number', default: 60, describe: 'Seconds without a worker report before a running flow is Degraded' })
     .option('progress-timeout', { type: 'number', default: 60, describe: 'Seconds a worker Deployment may lack available pods before the flow is Degraded' })
     .option('resync-period', { type: 'number', default: 600, describe: 'Seconds between full re-checks of every flow (0 = never)' })
+    .option('webhook-cert-dir', {
+      type: 'string',
+      describe: 'Directory with tls.crt and tls.key (env WEBHOOK_CERT_DIR); when set, serve the DataFlow validating webhook (HTTPS POST /validate)',
+    })
+    .option('webhook-port', { type: 'number', default: 9443, describe: 'Port of the validating webhook (with --webhook-cert-dir)' })
     .help()
     .version(operatorVersion())
     .fail((message, error) => {
@@ -105,5 +113,7 @@ export function parseArgs(argv: string[]): ControllerArgs {
     heartbeatTimeoutSeconds: integer('heartbeat-timeout', parsed.heartbeatTimeout, 5, 86_400),
     progressTimeoutSeconds: integer('progress-timeout', parsed.progressTimeout, 5, 86_400),
     resyncPeriodSeconds: integer('resync-period', parsed.resyncPeriod, 0, 86_400),
+    webhookCertDir: parsed.webhookCertDir ?? env('WEBHOOK_CERT_DIR'),
+    webhookPort: integer('webhook-port', parsed.webhookPort, 0, 65535),
   };
 }

@@ -21,6 +21,7 @@ import { LeaderElector } from './manager/leader.js';
 import { Manager } from './manager/manager.js';
 import { ControllerMetrics } from './metrics.js';
 import { DataFlowReconciler } from './reconcile/dataflow.js';
+import { startWebhookServer } from './webhook/server.js';
 
 const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
 
@@ -46,6 +47,8 @@ async function run(args: ControllerArgs, log: Logger): Promise<number> {
     await startHttpServer(args.metricsPort, metricsRoutes(metrics)),
     await startHttpServer(args.healthPort, healthRoutes({ live: () => true, ready: () => (standby && !stop.signal.aborted) || manager?.synced === true })),
   ];
+  // Every replica answers admission reviews, leader or not: the webhook needs no cache.
+  if (args.webhookCertDir !== undefined) servers.push(await startWebhookServer({ port: args.webhookPort, certDir: args.webhookCertDir, log }));
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;

@@ -1,6 +1,7 @@
 // Writes the operator's install manifests from one set of sources (house-style.md §1.1 items 7–9):
 //   deploy/rbac/*.yaml, deploy/operator.yaml, deploy/kustomization.yaml   plain manifests (kustomize)
 //   charts/dataflow-operator/templates/rbac.yaml                          the same rules as a Helm template
+//   charts/dataflow-operator/templates/webhook.yaml                       the validating webhook (../webhook/chart.ts)
 //   charts/dataflow-operator/files/{prometheus-rules.yaml,dashboard.json} copies of deploy/monitoring/*
 // The rules come from the permissions table (../rbac.ts); ports and flags are the controller's
 // defaults (../args.ts). `--check` writes nothing and exits 1 listing the files that differ.
@@ -12,6 +13,7 @@ import type { Node } from 'yaml';
 import { OPERATOR_PERMISSIONS, OPERATOR_ROLE_NAME, operatorClusterRole, operatorLeaseRole } from '../rbac.js';
 import type { Permission } from '../rbac.js';
 import { DEFAULT_WORKER_REPOSITORY } from '../args.js';
+import { renderChartWebhook } from '../webhook/chart.js';
 
 export const DEPLOY_NAMESPACE = 'dataflow-system';
 export const CONTROLLER_REPOSITORY = 'ghcr.io/dataflow-operator/dataflow-controller';
@@ -269,6 +271,7 @@ export function generatedFiles(root: string): Array<[string, string]> {
     [join(root, 'deploy', 'operator.yaml'), renderOperatorManifest(version)],
     [join(root, 'deploy', 'kustomization.yaml'), renderKustomization()],
     [join(chart, 'templates', 'rbac.yaml'), renderChartRbac()],
+    [join(chart, 'templates', 'webhook.yaml'), renderChartWebhook(HEADER)],
   ];
   // The chart ships copies of the monitoring files (Helm reads only files inside the chart).
   for (const name of ['prometheus-rules.yaml', 'dashboard.json']) {
