@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
+import { workerLabels } from '@dataflow/api';
 import { adminKubeconfigPath, createTestNamespace, deleteNamespace, requireCluster } from '../support/cluster.js';
 import type { TestCluster } from '../support/cluster.js';
 import { isNotFound } from '../support/kube.js';
@@ -85,7 +86,10 @@ const VALUE_SETS = {
   defaults: {},
   monitoring: {
     replicaCount: 2,
-    metrics: { serviceMonitor: { enabled: true, additionalLabels: { release: 'prom' } }, prometheusRule: { enabled: true }, dashboard: { enabled: true } },
+    metrics: {
+      serviceMonitor: { enabled: true, additionalLabels: { release: 'prom' } },
+      podMonitor: { enabled: true },
+      prometheusRule: { enabled: true }, dashboard: { enabled: true } },
   },
   scoped: { crds: { enabled: false } }, // + watchNamespaces, filled in with real namespaces
 } as const;
@@ -146,7 +150,7 @@ function standInCrd(kind: string, plural: string): V1CustomResourceDefinition {
 async function ensureMonitoringCrds(cluster: TestCluster): Promise<string[]> {
   const api = cluster.kc.makeApiClient(ApiextensionsV1Api);
   const created: string[] = [];
-  for (const crd of [standInCrd('ServiceMonitor', 'servicemonitors'), standInCrd('PrometheusRule', 'prometheusrules')]) {
+  for (const crd of [standInCrd('ServiceMonitor', 'servicemonitors'), standInCrd('PodMonitor', 'podmonitors'), standInCrd('PrometheusRule', 'prometheusrules')]) {
     const name = crd.metadata?.name ?? '';
     try {
       await api.readCustomResourceDefinition({ name });
@@ -214,7 +218,7 @@ void test('helm template over three value sets is accepted by a server-side dry 
     assert.equal(one(objects, 'ClusterRoleBinding', fullname).kind, 'ClusterRoleBinding');
     assert.equal(one(objects, 'Role', `${fullname}-leader-election`).metadata.namespace, ns);
     assert.equal(one(objects, 'Service', `${fullname}-metrics`).kind, 'Service');
-    for (const kind of ['ServiceMonitor', 'PrometheusRule', 'ConfigMap']) assert.equal(find(objects, kind).length, 0, `no ${kind} by default`);
+    for (const kind of ['ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'ConfigMap']) assert.equal(find(objects, kind).length, 0, `no ${kind} by default`);
   });
 
   await t.test('monitoring on, two replicas', async () => {
@@ -227,6 +231,14 @@ void test('helm template over three value sets is accepted by a server-side dry 
       endpoints.map((e) => [e.port, e.path]),
       [['metrics', '/metrics']],
     );
+    // The PodMonitor finds worker pods by the labels and port name the operator really renders.
+    const podMonitor = one(objects, 'PodMonitor', 'dataflow-worker')['spec'] as {
+      selector: { matchLabels: Record<string, string> };
+      podMetricsEndpoints: Array<{ port: string; path: string }>;
+    };
+    const workerLabelSet = workerLabels('any-flow');
+    for (const [key, value] of Object.entries(podMonitor.selector.matchLabels)) assert.equal(workerLabelSet[key], value, `worker pods carry ${key}=${value}`);
+    assert.deepEqual(podMonitor.podMetricsEndpoints.map((e) => [e.port, e.path]), [['http', '/metrics']]);
     const rule = one(objects, 'PrometheusRule', fullname);
     const source = parseManifests(await readFile(join(repoRoot(), 'deploy', 'monitoring', 'prometheus-rules.yaml'), 'utf8'))[0] as unknown as { groups: unknown };
     assert.deepEqual((rule['spec'] as { groups: unknown }).groups, source.groups, 'the PrometheusRule carries deploy/monitoring/prometheus-rules.yaml');
