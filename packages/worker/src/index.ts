@@ -26,4 +26,5 @@ export { FileCheckpointStore, MemoryCheckpointStore, checkpointFile } from './lo
 export { LocalSecretReader, secretEnvName } from './local/secret-reader.js';
 export type { LocalSecretReaderOptions } from './local/secret-reader.js';
 export { FORCED_EXIT_CODE, handleShutdownSignals } from './local/shutdown-signals.js';
+export { isKafkajsNegativeTimeout, logProcessWarnings } from './process-warnings.js';
 export type { ShutdownSignals, ShutdownSignalsOptions } from './local/shutdown-signals.js';

@@ -16,6 +16,7 @@ import { InClusterApi, runsInCluster } from './kube/in-cluster.js';
 import { FileCheckpointStore, MemoryCheckpointStore } from './local/file-checkpoint-store.js';
 import { LocalSecretReader } from './local/secret-reader.js';
 import { handleShutdownSignals } from './local/shutdown-signals.js';
+import { logProcessWarnings } from './process-warnings.js';
 import type { CheckpointStore, Logger } from './plugin.js';
 import { prepareFlow } from './run-flow.js';
 import type { PreparedFlow } from './run-flow.js';
@@ -238,6 +239,7 @@ async function main(): Promise<number> {
     process.stderr.write(`dataflow-worker: ${error.message}\n`);
     return EXIT.invalid;
   }
+  logProcessWarnings(log);
   try {
     return await runWorker(args, config, log);
   } finally {

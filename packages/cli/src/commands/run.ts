@@ -3,7 +3,7 @@
 // once). When the flow ends, a summary goes to stderr (stdout with --json).
 // Exit 0: finished or drained; 1: invalid flow or the flow failed; 2: unreadable file or bad usage;
 // 130: interrupted twice.
-import { ConfigError, LOG_LEVELS, LocalSecretReader, FileCheckpointStore, MemoryCheckpointStore, createLogger, errorMessage, handleShutdownSignals, prepareFlow, startHealthServer } from '@dataflow/worker';
+import { ConfigError, LOG_LEVELS, LocalSecretReader, FileCheckpointStore, MemoryCheckpointStore, createLogger, errorMessage, handleShutdownSignals, logProcessWarnings, prepareFlow, startHealthServer } from '@dataflow/worker';
 import type { CheckpointStore, HealthServer, PipelineObserver, PreparedFlow, RootLogger } from '@dataflow/worker';
 import type { Argv, CommandModule } from 'yargs';
 import { EXIT } from '../exit-codes.js';
@@ -57,6 +57,7 @@ export async function runFlowFile(args: RunArgs): Promise<number> {
   }
   // Logs go to stderr: stdout belongs to stdout sinks (and to --json).
   const log: RootLogger = createLogger({ level: args.logLevel, flow: loaded, destination: process.stderr });
+  logProcessWarnings(log);
   const sinkTypes = new Map<string, string>();
   let flow: PreparedFlow;
   try {
