@@ -14,7 +14,7 @@ import type { DataFlowSpec } from '@dataflow/api';
 import { serviceSkipReason } from '../services.js';
 import { waitFor } from '../wait-for.js';
 import { chQuery, chRows, clickhouseAvailable, connectionString, services, uniqueTable } from './clickhouse-helpers.js';
-import { IN_FLIGHT_PER_CRASH, SINK_BATCH_SIZE, SteadyProducer, failWith, kafkaBrokers, numberedRow, orFailWith, withWorker } from './failure-harness.js';
+import { IN_FLIGHT_PER_CRASH, SINK_BATCH_SIZE, SteadyProducer, assertOnlyPoisonDeadLettered, failWith, kafkaBrokers, numberedRow, orFailWith, withWorker } from './failure-harness.js';
 import { createTopic, kafkaAvailable, produce, uniqueName as uniqueTopic } from './kafka-helpers.js';
 import { uniqueFlow } from './postgresql-helpers.js';
 import type { WorkerProcess } from './worker-process.js';
@@ -175,17 +175,7 @@ if (!available) {
           if (worker.lines.some((line) => line.includes('"level":"error"') && line.includes('flow failed'))) failWith(worker, 'the flow failed');
         });
         assert.deepEqual(await rowStats(table), { rows: 60, ids: 60 }, 'exactly the good rows');
-        const errors = (await readFile(errorsPath, 'utf8'))
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line) as { error: { message: string; stage: string; position: { offset: unknown } }; original_message: unknown });
-        assert.equal(errors.length, 1, 'only the poison row is dead-lettered');
-        const [dead] = errors;
-        assert.ok(dead !== undefined);
-        assert.deepEqual(dead.original_message, JSON.parse(poison), 'the exact payload of the poison row');
-        assert.equal(String(dead.error.position.offset), '25');
-        assert.match(dead.error.stage, /^sink/);
-        assert.match(dead.error.message, /value|Float64|not-a-number|parse|number/i);
+        const dead = await assertOnlyPoisonDeadLettered(errorsPath, poison, 25, /value|Float64|not-a-number|parse|number/i);
         process.stderr.write(`# clickhouse poison row reason: ${dead.error.message.slice(0, 300)}\n`);
       } finally {
         await rm(dir, { recursive: true, force: true });

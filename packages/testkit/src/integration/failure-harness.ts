@@ -2,6 +2,7 @@
 // keeps producing numbered rows (and survives a broker restart), the worker started and restarted
 // from one rendered config, and assertion failures that carry the worker's last log lines.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';
@@ -122,4 +123,32 @@ export async function exitWithin(worker: WorkerProcess, ms: number): Promise<{ c
   const exit = await Promise.race([worker.exited, delay(ms, undefined, { signal: patience.signal }).catch(() => undefined)]);
   patience.abort();
   return exit;
+}
+
+/** One line of a file error sink, as far as the failure tests read it. */
+export interface DeadLetter {
+  readonly error: { readonly message: string; readonly stage: string; readonly position: { readonly offset: unknown } };
+  readonly original_message: unknown;
+}
+
+/** The records of a file error sink (one JSON object per line; none when the file is absent). */
+export async function readDeadLetters(path: string): Promise<DeadLetter[]> {
+  const text = (await readFile(path, 'utf8').catch(() => '')).trim();
+  return text === '' ? [] : text.split('\n').map((line) => JSON.parse(line) as DeadLetter);
+}
+
+/**
+ * Asserts that the error sink holds exactly one record: the poison row with its exact payload, its
+ * Kafka offset and a sink-stage reason matching `reason`. Returns it for further checks.
+ */
+export async function assertOnlyPoisonDeadLettered(path: string, poison: string, offset: number, reason: RegExp): Promise<DeadLetter> {
+  const errors = await readDeadLetters(path);
+  assert.equal(errors.length, 1, 'only the poison row is dead-lettered');
+  const [dead] = errors;
+  assert.ok(dead !== undefined);
+  assert.deepEqual(dead.original_message, JSON.parse(poison), 'the exact payload of the poison row');
+  assert.equal(String(dead.error.position.offset), String(offset));
+  assert.match(dead.error.stage, /^sink/);
+  assert.match(dead.error.message, reason);
+  return dead;
 }

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type { DataFlowSpec } from '@dataflow/api';
 import { serviceSkipReason } from '../services.js';
 import { waitFor } from '../wait-for.js';
-import { IN_FLIGHT_PER_CRASH, SteadyProducer, exitWithin, failWith, numberedRow, orFailWith, withWorker } from './failure-harness.js';
+import { IN_FLIGHT_PER_CRASH, SteadyProducer, assertOnlyPoisonDeadLettered, exitWithin, failWith, numberedRow, orFailWith, withWorker } from './failure-harness.js';
 import { createTopic, kafkaAvailable, produce, uniqueName as uniqueTopic } from './kafka-helpers.js';
 import { pgUrl, postgresAvailable, sql, uniqueFlow } from './postgresql-helpers.js';
 import { TrinoTestTables, flowSpec, rowStats, sinkConfig, waitForAllIds } from './trino-failure-helpers.js';
@@ -100,17 +100,7 @@ if (!available) {
           assert.deepEqual(await worker.stop('SIGTERM'), { code: 0, signal: null });
         });
         assert.deepEqual(await rowStats(where), { rows: 60, ids: 60 }, 'exactly the good rows');
-        const errors = (await readFile(errorsPath, 'utf8'))
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line) as { error: { message: string; stage: string; position: { offset: unknown } }; original_message: unknown });
-        assert.equal(errors.length, 1, 'only the poison row is dead-lettered');
-        const [dead] = errors;
-        assert.ok(dead !== undefined);
-        assert.deepEqual(dead.original_message, JSON.parse(poison), 'the exact payload of the poison row');
-        assert.equal(String(dead.error.position.offset), '30');
-        assert.match(dead.error.stage, /^sink/);
-        assert.match(dead.error.message, /value/);
+        const dead = await assertOnlyPoisonDeadLettered(errorsPath, poison, 30, /value/);
         process.stderr.write(`# trino poison row reason: ${dead.error.message.slice(0, 300)}\n`);
       } finally {
         await rm(dir, { recursive: true, force: true });
