@@ -9,27 +9,26 @@
 //      it is written, so produce → commit latency is read back from the table (p50/p99);
 //   4. baseline in the same run: `psql \copy` of the same N rows from a CSV file.
 // Usage: node bench/dist/kafka-postgres.js [--n 1000000] [--partitions 16] [--modes append,upsert]
-//        [--rate 10000] [--latency-seconds 20] [--batch-size 10000] [--flush-seconds 0.01] [--cpu-prof <dir>]
+//        [--rate 10000] [--latency-seconds 20] [--batch-size 5000] [--flush-seconds 0.01] [--poll-ms 200] [--cpu-prof <dir>]
+// The sink batch is 5,000 rows: the PostgreSQL sink has two batches in flight, so that holds as many
+// rows in memory as one 10,000-row batch did before writes were pipelined.
 //        [--worker-node-args "--max-old-space-size=128"] [--json]
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import kafkajs from 'kafkajs';
 import pg from 'pg';
-import { renderWorkerConfig, serializeWorkerConfig } from '@dataflow/api';
 import type { DataFlowSpec } from '@dataflow/api';
 import { testServices } from '@dataflow/testkit';
+import { createTopic as createKafkaTopic, deleteTopics as deleteKafkaTopics, kafkaClient, produceAll as produceKafka } from './kafka-topic.js';
+import type { KafkaClient } from './kafka-topic.js';
+import { CATEGORIES, NOTE, payload } from './table-rows.js';
+import { cpuSeconds, memoryBreakdown, metricsPort, peakRssMb, startWorker as startWorkerProcess, stopWorker } from './worker-process.js';
+import type { Worker } from './worker-process.js';
 
-process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
-const { Kafka, logLevel, CompressionTypes } = kafkajs;
 const run = promisify(execFile);
-const WORKER_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'worker', 'dist', 'main.js');
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 const { values: args } = parseArgs({
   options: {
@@ -38,8 +37,10 @@ const { values: args } = parseArgs({
     modes: { type: 'string', default: 'append,upsert' },
     rate: { type: 'string', default: '10000' },
     'latency-seconds': { type: 'string', default: '20' },
-    'batch-size': { type: 'string', default: '10000' },
+    'batch-size': { type: 'string', default: '5000' },
     'flush-seconds': { type: 'string', default: '0.01' },
+    // count(*) over a table of up to N rows costs PostgreSQL CPU on the same cores as the drain.
+    'poll-ms': { type: 'string', default: '200' },
     'cpu-prof': { type: 'string' },
     'worker-node-args': { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
@@ -51,61 +52,16 @@ const RATE = Number(args.rate);
 const LATENCY_SECONDS = Number(args['latency-seconds']);
 const BATCH_SIZE = Number(args['batch-size']);
 const FLUSH_SECONDS = Number(args['flush-seconds']);
+const POLL_MS = Number(args['poll-ms']);
 const services = testServices();
 const stamp = Date.now().toString(36);
 
-const CATEGORIES = ['electronics', 'garden-and-outdoor', 'books', 'toys-and-games', 'groceries', 'sports'] as const;
-const NOTE = 'bench payload: Kafka to PostgreSQL, one JSON object per record, padded to about two hundred bytes on the wire, like the issue asks';
-
-function payload(id: number, ts: number): string {
-  return JSON.stringify({ id, category: CATEGORIES[id % CATEGORIES.length], value: (id % 100_000) / 100, ts, note: NOTE });
-}
-
-function kafka(): InstanceType<typeof Kafka> {
-  return new Kafka({ clientId: 'dataflow-bench', brokers: services.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
-}
-
-async function createTopic(topic: string): Promise<void> {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function deleteTopics(topics: string[]): Promise<void> {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Produces ids [0, n) round-robin over the partitions, several requests in flight. */
-async function produceAll(topic: string, n: number): Promise<number> {
-  const producer = kafka().producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const started = performance.now();
-  try {
-    const chunk = 2000;
-    const inFlight: Promise<unknown>[] = [];
-    const ts = Date.now();
-    for (let from = 0; from < n; from += chunk) {
-      const messages = [];
-      for (let id = from; id < Math.min(n, from + chunk); id++) messages.push({ partition: id % PARTITIONS, value: payload(id, ts) });
-      inFlight.push(producer.send({ topic, acks: 1, compression: CompressionTypes.None, messages }));
-      if (inFlight.length >= 8) await inFlight.shift();
-    }
-    await Promise.all(inFlight);
-  } finally {
-    await producer.disconnect();
-  }
-  return (performance.now() - started) / 1000;
-}
+// Topics, producer and worker process are shared with the ClickHouse and Trino benchmarks.
+const kafka = (): KafkaClient => kafkaClient(services.kafkaBrokers);
+const createTopic = (topic: string): Promise<void> => createKafkaTopic(kafka(), topic, PARTITIONS);
+const deleteTopics = (topics: string[]): Promise<void> => deleteKafkaTopics(kafka(), topics);
+const produceAll = (topic: string, n: number): Promise<number> => produceKafka(kafka(), topic, n, PARTITIONS, payload);
+const startWorker = (name: string, spec: DataFlowSpec): Promise<Worker> => startWorkerProcess(name, spec, { cpuProfDir: args['cpu-prof'], nodeArgs: args['worker-node-args'] });
 
 async function withDb<T>(body: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: services.pgUrl });
@@ -123,70 +79,6 @@ async function query<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
 
 async function createTable(table: string, primaryKey: boolean): Promise<void> {
   await query(`CREATE TABLE ${table} (id bigint${primaryKey ? ' PRIMARY KEY' : ''}, category text, value double precision, ts bigint, note text, written_at timestamptz DEFAULT clock_timestamp())`);
-}
-
-interface Worker {
-  readonly child: ChildProcess;
-  readonly lines: string[];
-  readonly dir: string;
-}
-
-async function startWorker(name: string, spec: DataFlowSpec): Promise<Worker> {
-  const dir = await mkdtemp(join(tmpdir(), 'df-bench-'));
-  const config = join(dir, 'flow.json');
-  await writeFile(config, serializeWorkerConfig(renderWorkerConfig({ apiVersion: 'dataflow.dataflow.io/v1', kind: 'DataFlow', metadata: { name, namespace: 'bench' }, spec })));
-  const profile = args['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof'], '--cpu-prof-name', `${name}.cpuprofile`];
-  const nodeArgs = [...(args['worker-node-args'] ?? '').split(' ').filter(Boolean), ...profile];
-  const child = spawn(process.execPath, [...nodeArgs, WORKER_MAIN, '--config', config, '--port', '0', '--state-dir', join(dir, 'state'), '--no-kubernetes', '--log-level', 'info'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) stream?.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
-  return { child, lines, dir };
-}
-
-/** The worker's /metrics port, from its "health server listening" log line. */
-function metricsPort(worker: Worker): number | undefined {
-  for (const line of worker.lines) {
-    const port = /"port":(\d+).*"health server listening"/.exec(line)?.[1];
-    if (port !== undefined) return Number(port);
-  }
-  return undefined;
-}
-
-/** Memory gauges of the worker right now (MB): V8 heap in use, heap total, external (Buffers). */
-async function memoryBreakdown(worker: Worker): Promise<Record<string, number>> {
-  const port = metricsPort(worker);
-  if (port === undefined) return {};
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const name of ['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes', 'process_resident_memory_bytes']) {
-    const value = new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1];
-    if (value !== undefined) out[name.replace(/^(nodejs|process)_/, '').replace(/_bytes$/, '')] = Math.round(Number(value) / 1024 / 1024);
-  }
-  return out;
-}
-
-async function stopWorker(worker: Worker): Promise<number | null> {
-  if (worker.child.exitCode !== null) return worker.child.exitCode;
-  const exited = new Promise<number | null>((resolve) => worker.child.once('exit', (code) => resolve(code)));
-  worker.child.kill('SIGTERM');
-  const code = await exited;
-  await rm(worker.dir, { recursive: true, force: true });
-  return code;
-}
-
-/** utime + stime of a live process, in seconds. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-async function peakRssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-  return kb === undefined ? Number.NaN : Number(kb) / 1024;
 }
 
 function spec(topic: string, table: string, upsert: boolean): DataFlowSpec {
@@ -217,7 +109,18 @@ interface Throughput {
   readonly peakRssMb: number;
   /** V8 heap and external memory at the end of the drain (from the worker's /metrics). */
   readonly memoryAtEndMb: Record<string, number>;
+  /** Sink writes (batches) and the seconds they took, summed over batches (from /metrics). */
+  readonly sinkWrites: { readonly batches: number; readonly seconds: number };
   readonly exitCode: number | null;
+}
+
+/** Batches the worker's main sink wrote and their summed write time (several may overlap). */
+async function sinkWriteTime(worker: Worker): Promise<{ batches: number; seconds: number }> {
+  const port = metricsPort(worker);
+  if (port === undefined) return { batches: 0, seconds: 0 };
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const read = (suffix: string): number => Number(new RegExp(`^dataflow_task_stage_duration_seconds_${suffix}\\{[^}]*stage="sink_write"[^}]*\\} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
+  return { batches: read('count'), seconds: read('sum') };
 }
 
 /** Runs one worker over the topic until every row is in; rows/s is measured from the first row visible. */
@@ -242,12 +145,13 @@ async function drain(mode: 'append' | 'upsert', topic: string): Promise<Throughp
     if (rows >= N) break;
     if (worker.child.exitCode !== null) throw new Error(`the ${mode} worker exited ${worker.child.exitCode}: ${worker.lines.slice(-5).join('\n')}`);
     if (performance.now() > deadline) throw new Error(`${mode}: only ${rows} of ${N} rows after 30 min`);
-    await delay(rows === 0 ? 50 : 200);
+    await delay(rows === 0 ? 50 : POLL_MS);
   }
   const doneAt = performance.now();
   const cpu = await cpuSeconds(pid);
   const rss = await peakRssMb(pid);
   const memory = await memoryBreakdown(worker).catch(() => ({}));
+  const sinkWrites = await sinkWriteTime(worker).catch(() => ({ batches: 0, seconds: 0 }));
   const exitCode = await stopWorker(worker);
   await query(`DROP TABLE ${table}`);
   const seconds = (doneAt - firstAt) / 1000;
@@ -262,6 +166,7 @@ async function drain(mode: 'append' | 'upsert', topic: string): Promise<Throughp
     totalCpuSeconds: cpu,
     peakRssMb: rss,
     memoryAtEndMb: memory,
+    sinkWrites,
     exitCode,
   };
 }
@@ -355,7 +260,7 @@ async function main(): Promise<void> {
     for (const mode of modes) {
       const result = await drain(mode, topic);
       results.push(result);
-      console.error(`${mode}: ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s, ${result.cpuSecondsPerMillion.toFixed(1)} CPU-s/M, peak RSS ${result.peakRssMb.toFixed(0)} MB (at the end: ${JSON.stringify(result.memoryAtEndMb)}), exit ${String(result.exitCode)}`);
+      console.error(`${mode}: ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s, ${result.cpuSecondsPerMillion.toFixed(1)} CPU-s/M, peak RSS ${result.peakRssMb.toFixed(0)} MB (at the end: ${JSON.stringify(result.memoryAtEndMb)}), ${result.sinkWrites.batches} sink writes taking ${result.sinkWrites.seconds.toFixed(1)} s in sum, exit ${String(result.exitCode)}`);
     }
   } finally {
     await deleteTopics([topic]);

@@ -55,6 +55,18 @@ export interface Source {
   ack(positions: readonly Position[]): Promise<void>;
   /** Releases resources; no calls follow. */
   close(): Promise<void>;
+  /**
+   * Optional: messages not consumed yet per partition this source reads now (Kafka consumer lag),
+   * for the metrics; the runtime polls it about once a second. Partitions absent are not reported.
+   */
+  lag?(): readonly PartitionLag[];
+}
+
+/** How far behind the newest message of one partition the committed position is. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly lag: number;
 }
 
 /** Per-message outcome of a write: indexes into the batch of the records the sink rejected. */
@@ -72,6 +84,20 @@ export interface Sink {
    */
   write(batch: readonly Message[], signal: AbortSignal): Promise<WriteResult>;
   close(): Promise<void>;
+  /**
+   * Optional: how many batches the runtime may have in write() at once (default 1). Above 1,
+   * write() must be safe to call again before earlier calls settled (e.g. a connection per call);
+   * the runtime still settles source positions in order, whatever order the writes finish in.
+   */
+  readonly concurrentWrites?: number;
+  /**
+   * Optional, with concurrentWrites > 1: the identities of the records a batch changes (e.g.
+   * upsert keys). A batch sharing one with a batch in flight starts only after that write finished,
+   * retries included, so the older value never lands last. An empty set conflicts with nothing;
+   * undefined means "may conflict with anything" (the batch is written alone). Without this method
+   * batches never conflict.
+   */
+  conflictKeys?(batch: readonly Message[]): ReadonlySet<string> | undefined;
 }
 
 /** A transform maps one message to 0..N messages derived from it (0 = filtered out). */

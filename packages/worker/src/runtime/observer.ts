@@ -1,6 +1,7 @@
 // What the runtime reports while it runs. Telemetry (metrics, status counts, preview) implements
 // this; the runtime never imports prom-client. Calls are per batch, not per message, so counting
 // costs nothing measurable at a million messages per second.
+import type { PartitionLag } from '../plugin.js';
 
 export interface PipelineObserver {
   /** Messages handed over by the source. */
@@ -23,6 +24,8 @@ export interface PipelineObserver {
   queueSize(queue: string, size: number): void;
   /** A connector opened (true) or closed/failed (false). */
   connection(role: 'source' | 'sink', name: string, type: string, up: boolean): void;
+  /** Optional: the source's lag per partition it reads now (sources with `lag()`, about once a second). */
+  sourceLag?(lags: readonly PartitionLag[]): void;
 }
 
 export const noopObserver: PipelineObserver = {
@@ -51,5 +54,6 @@ export function combineObservers(...observers: PipelineObserver[]): PipelineObse
     committed: (c, l) => observers.forEach((o) => o.committed(c, l)),
     queueSize: (q, s) => observers.forEach((o) => o.queueSize(q, s)),
     connection: (r, n, t, u) => observers.forEach((o) => o.connection(r, n, t, u)),
+    sourceLag: (l) => observers.forEach((o) => o.sourceLag?.(l)),
   };
 }

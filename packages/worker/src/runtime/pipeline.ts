@@ -1,5 +1,6 @@
 // The streaming loop of one flow: source → decode check → transform chain → route → per-sink lanes
-// (bounded, batched, retried) → ack tracker → source.ack in order per partition.
+// (bounded, batched, retried, one or more writes in flight) → ack tracker → source.ack in order per
+// partition, whatever order the writes finish in.
 //
 // Guarantees: every output of a source position is written, filtered or dead-lettered before the
 // position is committed, and commits go out in position order per partition. A record that fails
@@ -27,6 +28,8 @@ export const DEFAULT_CHANNEL_BUFFER_SIZE = 100;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
 export const DEFAULT_READ_BATCH_SIZE = 1000;
 export const MAIN_SINK_NAME = 'main';
+/** How often a source's `lag()` is handed to the observer. */
+export const LAG_REPORT_INTERVAL_MS = 1000;
 
 export interface PipelineOptions {
   readonly source: Source;
@@ -40,7 +43,7 @@ export interface PipelineOptions {
   readonly routes?: readonly SinkBinding[];
   /** The error sink (name `errors`); without it a failed record stops the flow. */
   readonly errors?: SinkBinding;
-  /** Messages a sink may hold beyond one batch before the source waits (default 100). */
+  /** Messages a sink may hold beyond the batches it may write at once before the source waits (default 100). */
   readonly channelBufferSize?: number;
   /** Upper bound for one source.read (default 1000). */
   readonly readBatchSize?: number;
@@ -175,6 +178,7 @@ class PipelineRun implements LaneHost {
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
     if (this.options.signal?.aborted === true) this.beginShutdown();
     const laneRuns = this.lanes.map((lane) => lane.run());
+    const lagTimer = this.startLagReports();
     try {
       await this.readLoop();
       if (this.fatalError === undefined) {
@@ -186,11 +190,32 @@ class PipelineRun implements LaneHost {
       for (const lane of this.lanes) lane.stop();
       await this.within(Promise.all(laneRuns), this.shutdownTimeoutMs);
       await this.finalAcks();
+      if (lagTimer !== undefined) {
+        clearInterval(lagTimer);
+        this.reportLag();
+      }
       if (this.deadline !== undefined) clearTimeout(this.deadline);
       await this.closeAll(opened);
     }
     if (this.fatalError !== undefined) throw this.fatalError;
     return this.summary(started);
+  }
+
+  /** Polls the source's lag for the observer while the flow runs (sources without `lag()`: nothing). */
+  private startLagReports(): NodeJS.Timeout | undefined {
+    if (this.source.lag === undefined || this.observer.sourceLag === undefined) return undefined;
+    const timer = setInterval(() => this.reportLag(), LAG_REPORT_INTERVAL_MS);
+    timer.unref();
+    return timer;
+  }
+
+  private reportLag(): void {
+    try {
+      const lags = this.source.lag?.();
+      if (lags !== undefined) this.observer.sourceLag?.(lags);
+    } catch (error) {
+      this.log.debug({ sourceType: this.options.sourceType, err: errorMessage(error) }, 'source lag not available');
+    }
   }
 
   // ---- start and stop ----------------------------------------------------------------------

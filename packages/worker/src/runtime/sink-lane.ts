@@ -1,7 +1,12 @@
-// One sink's lane: a bounded queue (the batcher), one write at a time with retries, and the
-// per-record outcome handed back to the pipeline. Each sink — main, every route, the error sink —
-// has its own lane, so one connector is never written concurrently (upstream wrote the same
-// error-sink connection from several goroutines, §9.4 item 25).
+// One sink's lane: a bounded queue (the batcher), writes with retries, and the per-record outcome
+// handed back to the pipeline. Each sink — main, every route, the error sink — has its own lane.
+// A lane writes one batch at a time unless its sink declares `concurrentWrites` (a connection
+// per write): then up to that many batches are in flight, so the next batch is sent while the
+// database still works on the previous one. Completion order does not matter for commits — the ack
+// tracker releases positions in order per partition — but it matters for records that change the
+// same row: a batch whose `conflictKeys` meet those of a batch in flight waits for that write
+// (retries included) before it starts. One connector is never written concurrently through one
+// connection (upstream wrote the same error-sink connection from several goroutines, §9.4 item 25).
 import { DataflowError, ErrorCode, errorMessage } from '../errors.js';
 import type { Message } from '../message.js';
 import type { Logger, Sink, WriteResult } from '../plugin.js';
@@ -47,14 +52,27 @@ export interface LaneHost {
   fatal(error: DataflowError): void;
 }
 
+/** One batch being written (retries included). */
+interface InFlight {
+  readonly size: number;
+  /** The batch's conflict keys; undefined = conflicts with every other write. */
+  readonly keys: ReadonlySet<string> | undefined;
+  /** Settles (never rejects) once the write and its outcome are handled. */
+  done: Promise<void>;
+}
+
 export class SinkLane {
   readonly name: string;
   readonly type: string;
   readonly sink: Sink;
   /** Back-pressure threshold: the reader waits while this lane holds this many messages. */
   readonly limit: number;
+  /** Batches this lane may have in write() at once. */
+  readonly maxInFlight: number;
   private readonly host: LaneHost;
   private readonly batcher: Batcher;
+  private readonly inFlight = new Set<InFlight>();
+  /** Messages of the batches in flight. */
   private writing = 0;
   private draining = false;
   private stopped = false;
@@ -68,7 +86,9 @@ export class SinkLane {
     this.sink = binding.sink;
     this.host = host;
     this.batcher = new Batcher(binding.batch);
-    this.limit = bufferSize + binding.batch.maxSize;
+    this.maxInFlight = writesInFlight(binding.sink.concurrentWrites);
+    // Room for every batch in flight plus the next one filling, so the reader keeps the writes fed.
+    this.limit = bufferSize + binding.batch.maxSize * this.maxInFlight;
   }
 
   /** Messages queued or being written. */
@@ -88,7 +108,7 @@ export class SinkLane {
     this.notify();
   }
 
-  /** Leave the loop after the current write. */
+  /** Leave the loop once the writes in flight finished. */
   stop(): void {
     this.stopped = true;
     this.notify();
@@ -96,20 +116,62 @@ export class SinkLane {
 
   async run(): Promise<void> {
     while (!this.stopped && !this.host.hardSignal.aborted) {
+      if (this.inFlight.size >= this.maxInFlight) {
+        await this.sleep(Infinity);
+        continue;
+      }
       const due = this.batcher.dueInMs(this.host.now(), this.draining);
       if (due > 0) {
         await this.sleep(due);
         continue;
       }
       const batch = this.batcher.take() as Batch;
-      this.writing = batch.messages.length;
-      try {
-        await this.write(batch);
-      } finally {
-        this.writing = 0;
+      const keys = this.conflictKeysOf(batch);
+      // Older writes of the same records finish first; nothing else is taken meanwhile, so
+      // batches still start in queue order.
+      for (let blocker = this.blocker(keys); blocker !== undefined && !this.host.hardSignal.aborted; blocker = this.blocker(keys)) {
+        await blocker.done;
       }
-      this.host.observer.queueSize(this.name, this.occupancy);
+      this.start(batch, keys);
     }
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight].map((entry) => entry.done));
+  }
+
+  private conflictKeysOf(batch: Batch): ReadonlySet<string> | undefined {
+    if (this.maxInFlight === 1 || this.sink.conflictKeys === undefined) return NO_KEYS;
+    return this.sink.conflictKeys(batch.messages);
+  }
+
+  /** The oldest write in flight that touches a record of `keys`. */
+  private blocker(keys: ReadonlySet<string> | undefined): InFlight | undefined {
+    for (const entry of this.inFlight) {
+      if (keys === undefined || entry.keys === undefined || intersects(keys, entry.keys)) return entry;
+    }
+    return undefined;
+  }
+
+  private start(batch: Batch, keys: ReadonlySet<string> | undefined): void {
+    const size = batch.messages.length;
+    const entry: InFlight = { size, keys, done: Promise.resolve() };
+    this.inFlight.add(entry);
+    this.writing += size;
+    let released = false;
+    // The batch leaves the lane's count before the pipeline looks at its room.
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.writing -= size;
+      this.inFlight.delete(entry);
+    };
+    entry.done = this.write(batch, release)
+      .catch((error: unknown) => {
+        this.host.fatal(new DataflowError(ErrorCode.internal, `sink '${this.name}' (${this.type}) batch outcome failed: ${errorMessage(error)}`, false, { cause: error }));
+      })
+      .finally(() => {
+        release();
+        this.host.observer.queueSize(this.name, this.occupancy);
+        this.notify();
+      });
   }
 
   private notify(): void {
@@ -133,7 +195,7 @@ export class SinkLane {
     });
   }
 
-  private async write(batch: Batch): Promise<void> {
+  private async write(batch: Batch, release: () => void): Promise<void> {
     const { hardSignal, observer, log } = this.host;
     const started = performance.now();
     let result: WriteResult;
@@ -157,8 +219,7 @@ export class SinkLane {
     }
     const seconds = (performance.now() - started) / 1000;
     const size = batch.messages.length;
-    // The batch has left the lane: its room is free before the pipeline looks at it.
-    this.writing = 0;
+    release();
     if (result.failed.length === 0) {
       observer.written(this.name, this.type, size, seconds);
       this.host.delivered(this, batch, undefined);
@@ -188,6 +249,21 @@ export class SinkLane {
     }
     this.host.rejected(this, records);
   }
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/** The sink's declared concurrency as a whole number >= 1. */
+function writesInFlight(declared: number | undefined): number {
+  if (declared === undefined) return 1;
+  if (!Number.isInteger(declared) || declared < 1) throw new DataflowError(ErrorCode.config, `concurrentWrites must be a positive integer, got ${declared}`, false);
+  return declared;
+}
+
+function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const key of small) if (large.has(key)) return true;
+  return false;
 }
 
 /** The slice covering batch index `index`, and the index's offset inside it. */

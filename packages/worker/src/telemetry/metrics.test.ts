@@ -46,6 +46,22 @@ function setup(extra: Partial<WorkerMetricsOptions> = {}) {
 }
 
 void describe('worker metrics', () => {
+  void it('exports the Kafka consumer lag per partition and drops partitions no longer reported', async () => {
+    const { observer, registry } = setup();
+    observer.sourceLag?.([
+      { topic: 'orders', partition: 0, lag: 120 },
+      { topic: 'orders', partition: 1, lag: 0 },
+    ]);
+    let s = await scrape(registry);
+    assert.equal(value(s, 'dataflow_kafka_consumer_lag', 'topic="orders",partition="0"'), 120);
+    assert.equal(value(s, 'dataflow_kafka_consumer_lag', 'topic="orders",partition="1"'), 0);
+    // Partition 0 was revoked by a rebalance; partition 1 caught up less.
+    observer.sourceLag?.([{ topic: 'orders', partition: 1, lag: 7 }]);
+    s = await scrape(registry);
+    assert.equal(value(s, 'dataflow_kafka_consumer_lag', 'topic="orders",partition="0"'), undefined);
+    assert.equal(value(s, 'dataflow_kafka_consumer_lag', 'topic="orders",partition="1"'), 7);
+  });
+
   void it('counts a scripted batch once each, after the writes, with upstream names and labels', async () => {
     const { observer, registry } = setup();
     observer.connection('source', 'source', 'kafka', true);

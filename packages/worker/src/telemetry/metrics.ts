@@ -221,6 +221,15 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
     buckets: exponentialBuckets(0.001, 2, 16),
     registers,
   });
+  // Not in upstream (its dashboard had no consumer lag); named after the Kafka consumer's own term.
+  const consumerLag = new Gauge({
+    name: 'dataflow_kafka_consumer_lag',
+    help: 'Kafka messages not consumed yet per partition: the high watermark of the last fetch minus the committed offset.',
+    labelNames: ['namespace', 'name', 'topic', 'partition'] as const,
+    registers,
+  });
+  /** Partitions reported last time (`topic\u0000partition`), so revoked ones lose their series. */
+  let lagSeries = new Map<string, { topic: string; partition: string }>();
   const queueSize = new Gauge({
     name: 'dataflow_task_queue_size',
     help: 'Messages waiting in a bounded buffer of the pipeline.',
@@ -402,6 +411,16 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
       // The source is always `source`, so its series is the one created at start.
       if (role === 'sink') sinkTypes.set(name, type);
       connectionFor(type, role === 'source' ? SOURCE_NAME : name).set(up ? 1 : 0);
+    },
+    sourceLag(lags) {
+      const current = new Map<string, { topic: string; partition: string }>();
+      for (const { topic, partition, lag } of lags) {
+        const labels = { topic, partition: String(partition) };
+        current.set(`${topic}\u0000${partition}`, labels);
+        consumerLag.labels({ ...flow, ...labels }).set(lag);
+      }
+      for (const [key, labels] of lagSeries) if (!current.has(key)) consumerLag.remove({ ...flow, ...labels });
+      lagSeries = current;
     },
   };
 

@@ -14,6 +14,12 @@ void describe('clickhouse rows', () => {
     assert.deepEqual(columnRow(message({ tags: { a: 1 }, active: true, arr: [1, 2], other: { b: 2 } }), types), { tags: '{"a":1}', active: 1, arr: [1, 2], other: '{"b":2}' });
   });
 
+  void it('keeps the keys before and after the first adapted value, and plain rows unchanged', () => {
+    const types = new Map([['tags', 'String'], ['flag', 'UInt8']]);
+    assert.deepEqual(columnRow(message({ id: 1, name: 'x', tags: ['a'], n: null, flag: false, last: 2 }), types), { id: 1, name: 'x', tags: '["a"]', n: null, flag: 0, last: 2 });
+    assert.deepEqual(columnRow(message({ id: 1, name: 'x', value: 2.5, n: null }), types), { id: 1, name: 'x', value: 2.5, n: null });
+  });
+
   void it('unwraps the value/_metadata envelope', () => {
     assert.deepEqual(columnRow(message({ value: { id: 1 }, _metadata: { offset: 3 } }), new Map()), { id: 1 });
     assert.deepEqual(rawRow(message({ value: { id: 1 }, _metadata: { offset: 3 } })), { data: '{"id":1}', _metadata: '{"offset":3}' });

@@ -37,13 +37,32 @@ export function columnRow(message: Message, types: ColumnTypes): Row {
 
 const NUMERIC = /^(U?Int\d+|Float\d+|Decimal)/;
 
+/** The payload itself when no value needs adapting (the common case: it is only serialised), else a copy. */
 function adapt(body: JsonObject, types: ColumnTypes): Row {
-  const row: Row = {};
-  for (const [key, value] of Object.entries(body)) {
+  let row: Row | undefined;
+  for (const key in body) {
+    const value = body[key] as JsonValue;
+    // Strings, numbers and null go as they are: no column type lookup per value.
+    if (value === null || (typeof value !== 'object' && typeof value !== 'boolean')) {
+      if (row !== undefined) row[key] = value;
+      continue;
+    }
     const type = baseType(types.get(key));
-    if (value !== null && typeof value === 'object' && (type === undefined || type === 'String')) row[key] = JSON.stringify(value);
-    else if (typeof value === 'boolean' && type !== undefined && NUMERIC.test(type)) row[key] = value ? 1 : 0;
-    else row[key] = value;
+    let adapted: JsonValue = value;
+    if (typeof value === 'object' && (type === undefined || type === 'String')) adapted = JSON.stringify(value);
+    else if (typeof value === 'boolean' && type !== undefined && NUMERIC.test(type)) adapted = value ? 1 : 0;
+    if (adapted !== value && row === undefined) row = copyBefore(body, key);
+    if (row !== undefined) row[key] = adapted;
+  }
+  return row ?? body;
+}
+
+/** The entries of `body` that come before `stop`, as a new row. */
+function copyBefore(body: JsonObject, stop: string): Row {
+  const row: Row = {};
+  for (const key in body) {
+    if (key === stop) break;
+    row[key] = body[key] as JsonValue;
   }
   return row;
 }

@@ -141,10 +141,11 @@ export class ClickHouseSink implements Sink {
   // ---- inserts -------------------------------------------------------------------------------
 
   /** Inserts all rows; on a row-level rejection inserts each half separately, recursively. */
-  private async insertIsolating(rows: readonly PreparedRow[], signal: AbortSignal): Promise<Failure[]> {
+  private async insertIsolating(rows: readonly PreparedRow[], signal: AbortSignal, whole = true): Promise<Failure[]> {
     try {
       await this.insert(rows, signal);
-      for (const r of rows) this.committedOfFailedBatch.add(r.id);
+      // Only a part of the batch can be followed by a failure of the rest (the whole batch ends the write).
+      if (!whole) for (const r of rows) this.committedOfFailedBatch.add(r.id);
       return [];
     } catch (error) {
       const kind = classifyError(error);
@@ -152,8 +153,8 @@ export class ClickHouseSink implements Sink {
       if (kind !== 'record') throw translated;
       if (rows.length === 1) return [{ index: (rows[0] as PreparedRow).index, error: new RecordError(`${translated.message} (message ${(rows[0] as PreparedRow).id})`, { cause: error }) }];
       const middle = Math.ceil(rows.length / 2);
-      const first = await this.insertIsolating(rows.slice(0, middle), signal);
-      const second = await this.insertIsolating(rows.slice(middle), signal);
+      const first = await this.insertIsolating(rows.slice(0, middle), signal, false);
+      const second = await this.insertIsolating(rows.slice(middle), signal, false);
       return [...first, ...second];
     }
   }

@@ -8,7 +8,7 @@ import { getPath } from '@dataflow/api';
 import type { CompiledPath } from '@dataflow/api';
 import type { KafkaMessage, Message as KafkaRecord } from 'kafkajs';
 import type { DataflowError } from '../../errors.js';
-import type { Message, MetaValue, Payload } from '../../message.js';
+import type { Message, MetaValue, Payload, Position } from '../../message.js';
 import { isRaw, payloadBytes } from '../../message.js';
 
 /** `<topic>/<partition>`: the ordering domain of the runtime's ack tracker. */
@@ -32,6 +32,12 @@ export function headerMap(headers: KafkaMessage['headers']): Record<string, stri
   return out;
 }
 
+function hasAny(headers: KafkaMessage['headers']): boolean {
+  if (headers === undefined) return false;
+  for (const _ in headers) return true;
+  return false;
+}
+
 /** Record timestamp (ms since epoch as a string) as a Date; the read time when missing or invalid. */
 function recordTime(timestamp: string, readAt: Date): Date {
   const ms = Number(timestamp);
@@ -39,9 +45,94 @@ function recordTime(timestamp: string, readAt: Date): Date {
 }
 
 /**
+ * A consumed record as a message. Only what every flow needs is built up front (position, key,
+ * payload); id, timestamp, headers and metadata are built on first use, because most flows never
+ * look at them and building them for every record was a measurable part of the CPU and garbage
+ * per message. Every field reads and writes like a plain Message's. The kafkajs record itself is
+ * not kept: its buffers are views of a whole fetch response, which would stay in memory as long as
+ * any of its messages.
+ */
+class KafkaRecordMessage implements Message {
+  readonly position: Position;
+  key: string | Uint8Array | null;
+  value: Payload;
+  route?: string;
+  decodeError?: DataflowError;
+  private readonly topic: string;
+  private readonly partition: number;
+  /** Milliseconds since the epoch as kafkajs gives it. */
+  private readonly recordTimestamp: string;
+  private readonly recordKey: string | Uint8Array | null;
+  private readonly readAt: Date;
+  private timestampCache: Date | undefined;
+  /** The record's headers as text (built at once when there are any: their buffers are views). */
+  private recordHeaders: Record<string, string> | undefined;
+  private headersValue: Record<string, string> | undefined;
+  private metaValue: Record<string, MetaValue> | undefined;
+
+  constructor(topic: string, partition: number, position: Position, record: KafkaMessage, value: Payload, readAt: Date) {
+    this.position = position;
+    this.topic = topic;
+    this.partition = partition;
+    this.recordTimestamp = record.timestamp;
+    this.readAt = readAt;
+    this.value = value;
+    this.key = record.key === null ? null : isUtf8(record.key) ? record.key.toString('utf8') : record.key;
+    this.recordKey = this.key;
+    if (hasAny(record.headers)) this.recordHeaders = headerMap(record.headers);
+  }
+
+  get id(): string {
+    return `${this.position.partition}@${this.position.offset}`;
+  }
+
+  get timestamp(): Date {
+    return (this.timestampCache ??= recordTime(this.recordTimestamp, this.readAt));
+  }
+
+  get headers(): Record<string, string> {
+    return (this.headersValue ??= this.originalHeaders());
+  }
+
+  set headers(headers: Record<string, string>) {
+    this.headersValue = headers;
+  }
+
+  get meta(): Record<string, MetaValue> {
+    return (this.metaValue ??= this.buildMeta());
+  }
+
+  set meta(meta: Record<string, MetaValue>) {
+    this.metaValue = meta;
+  }
+
+  private originalHeaders(): Record<string, string> {
+    return (this.recordHeaders ??= {});
+  }
+
+  private buildMeta(): Record<string, MetaValue> {
+    const key = this.recordKey;
+    const meta: Record<string, MetaValue> = {
+      topic: this.topic,
+      partition: this.partition,
+      offset: Number(this.position.offset),
+      key: typeof key === 'string' ? key : null,
+      headers: this.originalHeaders(),
+      timestamp: this.timestamp.toISOString(),
+    };
+    if (key !== null && typeof key !== 'string') {
+      meta['key'] = asBuffer(key).toString('base64');
+      meta['key_encoding'] = 'base64';
+    }
+    return meta;
+  }
+}
+
+/**
  * One consumed record as a message. `value` is the decoded payload (or the raw bytes with
  * `decodeError` set). A key that is not UTF-8 stays bytes on the message and is base64 in `meta.key`
- * (with `meta.key_encoding: "base64"`), so nothing is lost.
+ * (with `meta.key_encoding: "base64"`), so nothing is lost. `partitionName` is
+ * `partitionKey(topic, partition)`, passed in so a batch of one partition builds it once.
  */
 export function recordToMessage(
   topic: string,
@@ -50,38 +141,9 @@ export function recordToMessage(
   value: Payload,
   readAt: Date,
   decodeError?: DataflowError,
+  partitionName = partitionKey(topic, partition),
 ): Message {
-  const partitionName = partitionKey(topic, partition);
-  const timestamp = recordTime(record.timestamp, readAt);
-  const headers = headerMap(record.headers);
-  const meta: Record<string, MetaValue> = {
-    topic,
-    partition,
-    offset: Number(record.offset),
-    key: null,
-    headers,
-    timestamp: timestamp.toISOString(),
-  };
-  let key: string | Uint8Array | null = null;
-  if (record.key !== null) {
-    if (isUtf8(record.key)) {
-      key = record.key.toString('utf8');
-      meta['key'] = key;
-    } else {
-      key = record.key;
-      meta['key'] = record.key.toString('base64');
-      meta['key_encoding'] = 'base64';
-    }
-  }
-  const message: Message = {
-    id: `${partitionName}@${record.offset}`,
-    position: { partition: partitionName, offset: record.offset },
-    timestamp,
-    key,
-    value,
-    headers,
-    meta,
-  };
+  const message = new KafkaRecordMessage(topic, partition, { partition: partitionName, offset: record.offset }, record, value, readAt);
   if (decodeError !== undefined) message.decodeError = decodeError;
   return message;
 }

@@ -3,8 +3,14 @@
 // kafkajs fetches from its "resolved" offset, so every record handed to our buffer is resolved at
 // once (fetching moves on) while auto-commit stays off: the committed offset moves only when the
 // runtime acks, in order per partition, and then to offset+1 of the highest acked position.
-// eachBatch never waits: when the buffer holds `maxBuffered` records the topic is paused and
-// resumed once read() drained half of it, so heartbeats and rebalances are never held up.
+// Back-pressure: when the buffer holds `maxBuffered` records or `maxBufferedBytes` of payload,
+// eachBatch first waits up to FULL_BUFFER_WAIT_MS for read() to make room — the usual case while
+// the sink keeps up, and it keeps kafkajs fetching: with every partition paused kafkajs sleeps a
+// whole maxWaitTime before it looks again, which left the pipeline idle. Only a buffer still full
+// after that wait pauses the topic (resumed once read() drained half of it), so heartbeats and
+// rebalances are held up by at most that wait. Fetches ask for at most 256 KiB per partition, so
+// one response (decoded all at once by kafkajs) cannot overshoot the budget by tens of thousands
+// of records.
 //
 // Rebalances (kafkajs reports each completed join with the member's assignment): buffered records
 // of revoked partitions are dropped (their new owner reads them from the committed offset), acks
@@ -20,12 +26,13 @@ import type { KafkaStartOffset } from '@dataflow/api';
 import { ConnectionError, DataflowError, ErrorCode, errorMessage } from '../../errors.js';
 import type { Message, Payload, Position } from '../../message.js';
 import { decodePayload } from '../../message.js';
-import type { PluginContext, Source, SourceFactory } from '../../plugin.js';
+import type { PartitionLag, PluginContext, Source, SourceFactory } from '../../plugin.js';
 import { AvroDecoder, resolveAvro } from './avro.js';
 import { createKafkaClient } from './client.js';
 import { resolveConnection } from './connection.js';
 import type { KafkaErrorContext } from './errors.js';
 import { translateKafkaError } from './errors.js';
+import { LagTracker } from './lag.js';
 import { partitionKey, recordToMessage } from './records.js';
 import { Section } from '../config-section.js';
 
@@ -38,6 +45,11 @@ export const DEFAULT_REBALANCE_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_WAIT_TIME_MS = 500;
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_BUFFERED = 10_000;
+export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Per-partition fetch size (kafkajs maxBytesPerPartition): bounds one fetch response's burst. */
+export const MAX_BYTES_PER_PARTITION = 256 * 1024;
+/** How long eachBatch waits for room in a full buffer before pausing the topic instead. */
+export const FULL_BUFFER_WAIT_MS = 1000;
 
 export interface KafkaSourceSettings {
   readonly raw: Record<string, unknown>;
@@ -52,6 +64,8 @@ export interface KafkaSourceSettings {
 export interface KafkaSourceOptions {
   /** Records buffered before the consumer pauses (default 10,000). */
   readonly maxBuffered?: number;
+  /** Key and value bytes buffered before the consumer pauses (default 4 MiB). */
+  readonly maxBufferedBytes?: number;
 }
 
 /** Checks the parts of the config that need no I/O; connection, group, TLS, SASL and Avro are resolved at open. */
@@ -71,9 +85,14 @@ export function parseKafkaSourceConfig(config: Record<string, unknown>): KafkaSo
   };
 }
 
+/** Records of one fetched batch (one partition, offsets rising) not all handed out yet. */
 interface Buffered {
   readonly partition: number;
-  readonly record: KafkaMessage;
+  /** `<topic>/<partition>`, built once per batch. */
+  readonly partitionName: string;
+  readonly records: readonly KafkaMessage[];
+  /** Index of the first record not handed out. */
+  next: number;
 }
 
 /** Settles open(): the first join, a crash, or an abort. */
@@ -86,6 +105,7 @@ export class KafkaSource implements Source {
   private readonly settings: KafkaSourceSettings;
   private readonly ctx: PluginContext;
   private readonly maxBuffered: number;
+  private readonly maxBufferedBytes: number;
 
   private consumer: Consumer | undefined;
   private topic = '';
@@ -96,6 +116,9 @@ export class KafkaSource implements Source {
 
   private queue: Buffered[] = [];
   private head = 0;
+  /** Records in the queue not handed out yet, and their key and value bytes. */
+  private buffered = 0;
+  private bufferedBytes = 0;
   /** Bumped whenever buffered records are dropped, so a read that awaited knows its slice is stale. */
   private bufferEpoch = 0;
   private paused = false;
@@ -107,18 +130,22 @@ export class KafkaSource implements Source {
   private readonly deliveredUpTo = new Map<number, bigint>();
   /** Offset last committed per partition (the next offset to read). */
   private readonly committed = new Map<number, bigint>();
+  private readonly lagTracker = new LagTracker();
 
   /** kafkajs is restarting the consumer after a retriable crash: commits must wait. */
   private restarting = false;
   /** kafkajs gave up: every read fails with this. */
   private failure: DataflowError | undefined;
   private wakeReader: (() => void) | undefined;
+  /** eachBatch waiting for room in the buffer. */
+  private wakeFetcher: (() => void) | undefined;
   private joinWaiter: JoinWaiter | undefined;
 
   constructor(settings: KafkaSourceSettings, ctx: PluginContext, options: KafkaSourceOptions = {}) {
     this.settings = settings;
     this.ctx = ctx;
     this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   }
 
   /** The consumer group in use (after open). */
@@ -157,6 +184,7 @@ export class KafkaSource implements Source {
       rebalanceTimeout: this.settings.rebalanceTimeoutMs,
       maxWaitTimeInMs: this.settings.maxWaitTimeMs,
       maxBytes: this.settings.maxBytes,
+      maxBytesPerPartition: Math.min(this.settings.maxBytes, MAX_BYTES_PER_PARTITION),
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
@@ -192,7 +220,7 @@ export class KafkaSource implements Source {
       if (this.closed) throw new Error(`${OWNER}: read after close`);
       if (this.consumer === undefined) throw new Error(`${OWNER}: read before open`);
       if (this.failure !== undefined) throw this.failure;
-      if (this.head < this.queue.length) {
+      if (this.buffered > 0) {
         const messages = await this.take(max);
         if (messages !== undefined) return messages;
         continue;
@@ -239,8 +267,19 @@ export class KafkaSource implements Source {
     }
     for (const commit of commits) {
       // A rebalance during the commit may have revoked the partition: keep no state for it.
-      if (this.assigned.has(commit.partition)) this.committed.set(commit.partition, BigInt(commit.offset));
+      if (this.assigned.has(commit.partition)) {
+        this.committed.set(commit.partition, BigInt(commit.offset));
+        this.lagTracker.committed(commit.partition, BigInt(commit.offset));
+      }
     }
+  }
+
+  /**
+   * Consumer lag per assigned partition (lag.ts). Partitions not fetched from yet are left out. While the topic is paused the watermark is that of the last
+   * fetch, so the lag can read low until fetching resumes.
+   */
+  lag(): PartitionLag[] {
+    return this.lagTracker.lags(this.topic);
   }
 
   async close(): Promise<void> {
@@ -257,18 +296,43 @@ export class KafkaSource implements Source {
     const { partition, messages } = batch;
     if (messages.length === 0 || batch.topic !== this.topic || !this.assigned.has(partition)) return Promise.resolve();
     const last = messages[messages.length - 1] as KafkaMessage;
+    this.lagTracker.fetched(partition, (messages[0] as KafkaMessage).offset, batch.highWatermark);
     const seen = this.fetchedUpTo.get(partition);
     let fresh: KafkaMessage[] = messages;
     if (seen !== undefined && BigInt((messages[0] as KafkaMessage).offset) <= seen) {
       fresh = messages.filter((record) => BigInt(record.offset) > seen);
     }
-    for (const record of fresh) this.queue.push({ partition, record });
-    if (fresh.length > 0) this.fetchedUpTo.set(partition, BigInt(last.offset));
+    if (fresh.length > 0) {
+      this.queue.push({ partition, partitionName: partitionKey(this.topic, partition), records: fresh, next: 0 });
+      this.buffered += fresh.length;
+      for (const record of fresh) this.bufferedBytes += recordBytes(record);
+      this.fetchedUpTo.set(partition, BigInt(last.offset));
+    }
     // Resolved = fetched: kafkajs fetches on from here. Commits happen only in ack().
     payload.resolveOffset(last.offset);
-    this.syncPause();
     this.wakeReader?.();
-    return Promise.resolve();
+    if (this.fill() < 1) {
+      this.syncPause();
+      return Promise.resolve();
+    }
+    return this.waitForRoom().then(() => this.syncPause());
+  }
+
+  /** Until read() takes records from a full buffer (or the source is reset), at most FULL_BUFFER_WAIT_MS. */
+  private waitForRoom(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wakeFetcher?.(), FULL_BUFFER_WAIT_MS);
+      this.wakeFetcher = () => {
+        clearTimeout(timer);
+        this.wakeFetcher = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /** How full the buffer is: the fuller of the record and byte budgets (1 = full). */
+  private fill(): number {
+    return Math.max(this.buffered / this.maxBuffered, this.bufferedBytes / this.maxBufferedBytes);
   }
 
   private onJoin(event: ConsumerGroupJoinEvent): void {
@@ -280,12 +344,19 @@ export class KafkaSource implements Source {
       const gone = new Set(revoked);
       this.queue = this.queue.slice(this.head).filter((entry) => !gone.has(entry.partition));
       this.head = 0;
+      this.buffered = 0;
+      this.bufferedBytes = 0;
+      for (const entry of this.queue) {
+        this.buffered += entry.records.length - entry.next;
+        for (let i = entry.next; i < entry.records.length; i++) this.bufferedBytes += recordBytes(entry.records[i] as KafkaMessage);
+      }
       this.bufferEpoch++;
       // deliveredUpTo is kept: records handed out before the revocation may still be acked once
       // the partition comes back, and those acks are legitimate (everything up to them was written).
       for (const partition of revoked) {
         this.fetchedUpTo.delete(partition);
         this.committed.delete(partition);
+        this.lagTracker.revoke(partition);
       }
       this.ctx.log.info({ connector: OWNER, topic: this.topic, revoked, assigned: this.assignment() }, 'kafka partitions revoked by a rebalance');
     }
@@ -315,28 +386,36 @@ export class KafkaSource implements Source {
 
   /** Up to `max` buffered records as messages; undefined when a rebalance dropped them meanwhile. */
   private async take(max: number): Promise<Message[] | undefined> {
-    const end = Math.min(this.queue.length, this.head + max);
-    const slice = this.queue.slice(this.head, end);
-    const epoch = this.bufferEpoch;
-    if (this.decoder !== undefined) await this.decoder.prepare(slice.map((entry) => entry.record.value));
-    if (epoch !== this.bufferEpoch) return undefined;
-    const readAt = new Date();
-    const messages = slice.map((entry) => this.toMessage(entry, readAt));
-    this.head = end;
-    // Offsets rise within a partition: the last record of each partition in the slice is its highest.
-    const counted = new Set<number>();
-    for (let i = slice.length - 1; i >= 0; i--) {
-      const entry = slice[i] as Buffered;
-      if (counted.has(entry.partition)) continue;
-      counted.add(entry.partition);
-      const offset = BigInt(entry.record.offset);
-      const delivered = this.deliveredUpTo.get(entry.partition);
-      if (delivered === undefined || offset > delivered) this.deliveredUpTo.set(entry.partition, offset);
+    if (this.decoder !== undefined) {
+      // Avro: fetch the writer schemas of these records first (the decoding itself is synchronous).
+      const epoch = this.bufferEpoch;
+      await this.decoder.prepare(this.peekValues(max));
+      if (epoch !== this.bufferEpoch) return undefined;
     }
+    const readAt = new Date();
+    const messages: Message[] = [];
+    while (messages.length < max && this.head < this.queue.length) {
+      const entry = this.queue[this.head] as Buffered;
+      const { records, partition, partitionName } = entry;
+      const end = Math.min(records.length, entry.next + (max - messages.length));
+      for (let i = entry.next; i < end; i++) {
+        const record = records[i] as KafkaMessage;
+        this.bufferedBytes -= recordBytes(record);
+        messages.push(this.toMessage(partition, partitionName, record, readAt));
+      }
+      entry.next = end;
+      // Offsets rise within a batch: the last record taken is the partition's highest so far.
+      const offset = BigInt((records[end - 1] as KafkaMessage).offset);
+      const delivered = this.deliveredUpTo.get(partition);
+      if (delivered === undefined || offset > delivered) this.deliveredUpTo.set(partition, offset);
+      if (end === records.length) this.head++;
+    }
+    this.buffered -= messages.length;
+    if (this.wakeFetcher !== undefined && this.fill() < 1) this.wakeFetcher();
     if (this.head === this.queue.length) {
       this.queue = [];
       this.head = 0;
-    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
@@ -344,24 +423,35 @@ export class KafkaSource implements Source {
     return messages;
   }
 
-  private toMessage(entry: Buffered, readAt: Date): Message {
-    const bytes = entry.record.value;
-    if (bytes === null) return recordToMessage(this.topic, entry.partition, entry.record, null, readAt);
-    if (this.decoder === undefined) return recordToMessage(this.topic, entry.partition, entry.record, decodePayload(bytes), readAt);
+  /** The values of the next `max` buffered records, without taking them. */
+  private peekValues(max: number): (Buffer | null)[] {
+    const values: (Buffer | null)[] = [];
+    for (let q = this.head; q < this.queue.length && values.length < max; q++) {
+      const entry = this.queue[q] as Buffered;
+      for (let i = entry.next; i < entry.records.length && values.length < max; i++) values.push((entry.records[i] as KafkaMessage).value);
+    }
+    return values;
+  }
+
+  private toMessage(partition: number, partitionName: string, record: KafkaMessage, readAt: Date): Message {
+    const bytes = record.value;
+    if (bytes === null) return recordToMessage(this.topic, partition, record, null, readAt, undefined, partitionName);
+    if (this.decoder === undefined) return recordToMessage(this.topic, partition, record, decodePayload(bytes), readAt, undefined, partitionName);
     let value: Payload;
     try {
       value = this.decoder.decode(bytes);
     } catch (error) {
       const decodeError = error instanceof DataflowError ? error : new DataflowError(ErrorCode.decode, errorMessage(error), false, { cause: error });
-      return recordToMessage(this.topic, entry.partition, entry.record, bytes, readAt, decodeError);
+      return recordToMessage(this.topic, partition, record, bytes, readAt, decodeError, partitionName);
     }
-    return recordToMessage(this.topic, entry.partition, entry.record, value, readAt);
+    return recordToMessage(this.topic, partition, record, value, readAt, undefined, partitionName);
   }
 
   /** Pauses the topic while the buffer is full, resumes it at half; `force` re-applies after a join. */
   private syncPause(force = false): void {
-    const buffered = this.queue.length - this.head;
-    const shouldPause = this.paused ? buffered > this.maxBuffered / 2 : buffered >= this.maxBuffered;
+    // The fuller of the two budgets decides: pause at full, resume at half.
+    const fill = this.fill();
+    const shouldPause = this.paused ? fill > 0.5 : fill >= 1;
     if (shouldPause === this.paused && !force) return;
     const consumer = this.consumer;
     if (consumer === undefined) return;
@@ -403,11 +493,16 @@ export class KafkaSource implements Source {
     this.decoder = undefined;
     this.queue = [];
     this.head = 0;
+    this.buffered = 0;
+    this.bufferedBytes = 0;
     this.bufferEpoch++;
+    // disconnect() waits for a running eachBatch: let it finish now.
+    this.wakeFetcher?.();
     this.assigned = new Set();
     this.fetchedUpTo.clear();
     this.deliveredUpTo.clear();
     this.committed.clear();
+    this.lagTracker.clear();
     this.paused = false;
     this.restarting = false;
     if (consumer === undefined) return;
@@ -418,6 +513,10 @@ export class KafkaSource implements Source {
       this.ctx.log.warn({ connector: OWNER, err: errorMessage(error) }, 'kafka consumer failed to disconnect');
     }
   }
+}
+
+function recordBytes(record: KafkaMessage): number {
+  return (record.value?.length ?? 0) + (record.key?.length ?? 0);
 }
 
 export const kafkaSourceFactory: SourceFactory = {

@@ -19,16 +19,21 @@ export function copyField(text: string | null): string {
   return NEEDS_ESCAPE.test(text) ? text.replace(/[\\\t\n\r]/g, (ch) => ESCAPES[ch] as string) : text;
 }
 
-/** The COPY data for `rows`, in chunks of about 256 KiB. */
-export function copyChunks(rows: Iterable<readonly (string | null)[]>): Buffer[] {
+/** One row in COPY text format, without its newline. */
+export function copyLine(values: readonly (string | null)[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) line += '\t';
+    line += copyField(values[i] as string | null);
+  }
+  return line;
+}
+
+/** The COPY data for rows already in COPY text format (copyLine), in chunks of about 256 KiB. */
+export function copyLineChunks(lines: Iterable<string>): Buffer[] {
   const chunks: Buffer[] = [];
   let pending = '';
-  for (const row of rows) {
-    let line = '';
-    for (let i = 0; i < row.length; i++) {
-      if (i > 0) line += '\t';
-      line += copyField(row[i] as string | null);
-    }
+  for (const line of lines) {
     pending += line + '\n';
     if (pending.length >= CHUNK_CHARS) {
       chunks.push(Buffer.from(pending, 'utf8'));
@@ -39,12 +44,22 @@ export function copyChunks(rows: Iterable<readonly (string | null)[]>): Buffer[]
   return chunks;
 }
 
+/** The COPY data for `rows` of values, in chunks of about 256 KiB. */
+export function copyChunks(rows: Iterable<readonly (string | null)[]>): Buffer[] {
+  const lines: string[] = [];
+  for (const row of rows) lines.push(copyLine(row));
+  return copyLineChunks(lines);
+}
+
 export function copyStatement(table: QualifiedName, columns: readonly string[]): string {
   return `COPY ${quoteQualified(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`;
 }
 
-/** Streams the rows into the table; rejects with the server's error (SQLSTATE kept) if any row is refused. */
-export async function copyRows(client: ClientBase, table: QualifiedName, columns: readonly string[], rows: Iterable<readonly (string | null)[]>): Promise<void> {
+/**
+ * Streams rows in COPY text format (copyLine) into the table; rejects with the server's error
+ * (SQLSTATE kept) if any row is refused.
+ */
+export async function copyLines(client: ClientBase, table: QualifiedName, columns: readonly string[], lines: Iterable<string>): Promise<void> {
   const stream = client.query(copyFrom(copyStatement(table, columns)));
-  await pipeline(Readable.from(copyChunks(rows)), stream);
+  await pipeline(Readable.from(copyLineChunks(lines)), stream);
 }

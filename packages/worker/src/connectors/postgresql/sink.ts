@@ -13,6 +13,11 @@
 //
 // The table's columns are read once at open (and after the sink creates the table); payload keys
 // that are not columns are ignored with one warning per key.
+//
+// The runtime may have `writesInFlight` batches (default 2) in write() at once: each takes its own
+// connection from a small pool, so one COPY is sent while the previous one commits. Batches that
+// touch the same conflict key (upsert, soft delete) are never in flight together (`conflictKeys`),
+// so a newer value cannot be overwritten by an older batch committing after it.
 import type { ClientBase } from 'pg';
 import type { DataflowError } from '../../errors.js';
 import { ConfigError, RecordError, errorMessage } from '../../errors.js';
@@ -22,7 +27,7 @@ import type { PostgresqlSinkSettings } from './config.js';
 import { parsePostgresqlSinkConfig } from './config.js';
 import { resolveValue } from '../polling/config.js';
 import { PgSession } from './connection.js';
-import { copyRows } from './copy.js';
+import { copyField, copyLines } from './copy.js';
 import { encodeValue } from './encode.js';
 import { describePgError, isConnectionLoss, isRecordLevel, translatePgError } from './errors.js';
 import type { RowOperation, RowValues } from './rows.js';
@@ -36,7 +41,11 @@ import { columnArrays, softDeleteStatement, upsertStatement } from './upsert.js'
 
 export interface PostgresqlSinkOptions {
   readonly connectTimeoutMs?: number;
+  /** Batches written at once, one connection each (default 2). */
+  readonly writesInFlight?: number;
 }
+
+export const DEFAULT_WRITES_IN_FLIGHT = 2;
 
 const OWNER = 'postgresql sink';
 const BEGIN = 'BEGIN; SET CONSTRAINTS ALL IMMEDIATE';
@@ -58,10 +67,23 @@ interface PreparedRow {
   readonly operation: RowOperation;
   readonly columns: readonly ColumnInfo[];
   readonly signature: string;
+  /** Column values (upsert and delete rows); COPY rows carry `line` instead. */
   readonly values: readonly (string | null)[];
+  /** The row as one COPY text line (append-mode writes), '' otherwise. */
+  readonly line: string;
   /** The encoded conflict key (upsert and delete), '' otherwise. */
   readonly key: string;
 }
+
+/** The columns of the last payload shape seen: rows of a topic mostly share their keys and order. */
+interface RowShape {
+  readonly keys: readonly string[];
+  readonly columns: readonly ColumnInfo[];
+  readonly signature: string;
+  readonly info: TableInfo;
+}
+
+const NO_VALUES: readonly (string | null)[] = [];
 
 interface Statement {
   readonly kind: 'copy' | 'upsert' | 'delete';
@@ -76,17 +98,28 @@ export class PostgresqlSink implements Sink {
   private connectionString = '';
   private tableName: QualifiedName = { name: '' };
   private info: TableInfo | undefined;
-  private session: PgSession | undefined;
+  /** Connected sessions not in use by a write. */
+  private idle: PgSession[] = [];
+  /** Every session opened and not closed yet (idle or in use). */
+  private readonly sessions = new Set<PgSession>();
+  /** A CREATE TABLE in progress (autoCreateTable), so concurrent first batches create it once. */
+  private creating: Promise<void> | undefined;
   private opened = false;
   private closed = false;
   private readonly warnedKeys = new Set<string>();
   private readonly statementText = new Map<string, string>();
+  private shape: RowShape | undefined;
+
+  readonly concurrentWrites: number;
 
   constructor(settings: PostgresqlSinkSettings, ctx: PluginContext, options: PostgresqlSinkOptions = {}) {
     this.settings = settings;
     this.ctx = ctx;
     this.log = ctx.log.child({ connector: OWNER });
     this.connectTimeoutMs = options.connectTimeoutMs;
+    const writes = options.writesInFlight ?? DEFAULT_WRITES_IN_FLIGHT;
+    if (!Number.isInteger(writes) || writes < 1) throw new ConfigError(`${OWNER}: writesInFlight must be a positive integer, got ${writes}`);
+    this.concurrentWrites = writes;
   }
 
   async open(signal: AbortSignal): Promise<void> {
@@ -105,9 +138,10 @@ export class PostgresqlSink implements Sink {
         await this.createTable(session.client, rawTableColumns(undefined), []);
       }
     } catch (error) {
-      await this.abandon(error);
+      await this.abandon(session, error);
       throw translatePgError(error, `${OWNER} cannot inspect table ${displayName(this.tableName)}`);
     }
+    this.idle.push(session);
     if (this.info === undefined && !this.settings.autoCreateTable) {
       throw new ConfigError(`${OWNER}: table ${displayName(this.tableName)} does not exist (create it, or set autoCreateTable: true)`);
     }
@@ -132,43 +166,94 @@ export class PostgresqlSink implements Sink {
     }
     if (mapped.length > 0) {
       const session = await this.connect(signal);
-      if (this.info === undefined) await this.createFromBatch(session, mapped);
-      const prepared = this.prepare(mapped, failed);
-      if (prepared.length > 0) failed.push(...(await this.execute(session, prepared)));
+      try {
+        if (this.info === undefined) await this.tableFromBatch(session, mapped);
+        const prepared = this.prepare(mapped, failed);
+        if (prepared.length > 0) failed.push(...(await this.execute(session, prepared)));
+      } finally {
+        this.giveBack(session);
+      }
     }
     failed.sort((a, b) => a.index - b.index);
     return { failed };
   }
 
+  /**
+   * The conflict keys of a batch's rows (upsert and soft-delete modes), encoded as the write
+   * encodes them; append mode without soft deletes changes no existing row: no conflicts. Before
+   * the table exists the column types are unknown, so such a batch is written alone.
+   */
+  conflictKeys(batch: readonly Message[]): ReadonlySet<string> | undefined {
+    const { settings } = this;
+    const softDelete = settings.softDeleteColumn !== undefined;
+    if (!settings.upsertMode && !softDelete) return NO_CONFLICTS;
+    const info = this.info;
+    if (info === undefined) return undefined;
+    const keyColumns = settings.conflictKey.map((name) => info.columns.get(name));
+    const keys = new Set<string>();
+    for (const message of batch) {
+      let row: RowValues;
+      try {
+        row = messageRow(message, settings);
+      } catch {
+        continue; // the write reports this record as failed
+      }
+      let key = '';
+      for (let i = 0; i < keyColumns.length; i++) {
+        const column = keyColumns[i];
+        const value = column === undefined ? undefined : encodeValue(row[column.name], column);
+        if (i > 0) key += '\0';
+        key += value ?? '';
+      }
+      keys.add(key);
+    }
+    return keys;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const session = this.session;
-    this.session = undefined;
-    await session?.close();
+    const sessions = [...this.sessions];
+    this.sessions.clear();
+    this.idle = [];
+    await Promise.all(sessions.map((session) => session.close()));
   }
 
   // ---- connection and table ------------------------------------------------------------------
 
+  /** An idle working session, or a new one; the caller hands it back with giveBack(). */
   private async connect(signal: AbortSignal): Promise<PgSession> {
     if (this.closed) throw new Error(`${OWNER}: closed`);
-    if (this.session?.usable === true) return this.session;
-    const stale = this.session;
-    this.session = undefined;
-    await stale?.close();
+    for (let session = this.idle.pop(); session !== undefined; session = this.idle.pop()) {
+      if (session.usable) return session;
+      this.sessions.delete(session);
+      await session.close();
+    }
     const settings = {
       connectionString: this.connectionString,
       applicationName: `dataflow-${this.ctx.flow.namespace}-${this.ctx.flow.name}`,
       ...(this.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.connectTimeoutMs }),
     };
-    this.session = await PgSession.open(settings, signal, this.log, OWNER);
-    return this.session;
+    const session = await PgSession.open(settings, signal, this.log, OWNER);
+    if (this.closed) {
+      await session.close();
+      throw new Error(`${OWNER}: closed`);
+    }
+    this.sessions.add(session);
+    return session;
+  }
+
+  private giveBack(session: PgSession): void {
+    if (!this.sessions.has(session)) return;
+    if (session.usable && !this.closed) this.idle.push(session);
+    else {
+      this.sessions.delete(session);
+      void session.close();
+    }
   }
 
   /** After a failed statement: roll back if the connection still works, otherwise drop it. */
-  private async abandon(error: unknown): Promise<void> {
-    const session = this.session;
-    if (session === undefined) return;
+  private async abandon(session: PgSession, error: unknown): Promise<void> {
     if (session.usable && !isConnectionLoss(error)) {
       try {
         await session.client.query('ROLLBACK');
@@ -177,7 +262,7 @@ export class PostgresqlSink implements Sink {
         session.markBroken(rollbackError);
       }
     }
-    this.session = undefined;
+    this.sessions.delete(session);
     await session.close();
   }
 
@@ -200,6 +285,18 @@ export class PostgresqlSink implements Sink {
       else if (info.columns.has('_metadata')) {
         throw new ConfigError(`${OWNER}: table ${table} has a _metadata column, which flattenMetadataColumns does not fill: drop it or unset flattenMetadataColumns`);
       }
+    }
+  }
+
+  /** The first batch creates the table; a batch written meanwhile waits for it, then looks again. */
+  private async tableFromBatch(session: PgSession, mapped: readonly MappedRow[]): Promise<void> {
+    while (this.info === undefined) {
+      if (this.creating === undefined) {
+        this.creating = this.createFromBatch(session, mapped).finally(() => (this.creating = undefined));
+        await this.creating;
+        return;
+      }
+      await this.creating;
     }
   }
 
@@ -236,7 +333,7 @@ export class PostgresqlSink implements Sink {
     try {
       await this.createTable(session.client, columns, primaryKey);
     } catch (error) {
-      await this.abandon(error);
+      await this.abandon(session, error);
       throw translatePgError(error, `${OWNER} cannot create table ${displayName(this.tableName)}`);
     }
     if (this.info !== undefined) this.checkTable(this.info);
@@ -264,20 +361,57 @@ export class PostgresqlSink implements Sink {
       try {
         if (operation === 'delete') {
           const values = keyColumns.map((column) => this.keyValue(row, column, 'delete'));
-          out.push({ index, operation, columns: keyColumns, signature: '', values, key: values.join('\0') });
+          out.push({ index, operation, columns: keyColumns, signature: '', values, line: '', key: values.join('\0') });
           continue;
         }
-        const columns = this.rowColumns(row, info);
+        const { columns, signature } = this.rowShape(row, info);
+        if (!upsertMode) {
+          out.push({ index, operation, columns, signature, values: NO_VALUES, line: this.copyLineOf(row, columns), key: '' });
+          continue;
+        }
         const values = columns.map((column) => encodeValue(row[column.name], column));
-        let key = '';
-        if (upsertMode) key = keyColumns.map((column) => this.keyValue(row, column, 'upsert')).join('\0');
-        out.push({ index, operation, columns, signature: columns.map((c) => c.name).join('\0'), values, key });
+        const key = keyColumns.map((column) => this.keyValue(row, column, 'upsert')).join('\0');
+        out.push({ index, operation, columns, signature, values, line: '', key });
       } catch (error) {
         if (!(error instanceof RecordError)) throw error;
         failed.push({ index, error });
       }
     }
     return out;
+  }
+
+  /** The row's values as one COPY text line, without an intermediate array. */
+  private copyLineOf(row: RowValues, columns: readonly ColumnInfo[]): string {
+    let line = '';
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as ColumnInfo;
+      const value = row[column.name];
+      if (i > 0) line += '\t';
+      // Numbers and booleans never need COPY escaping (nor do most columns' other values).
+      line += typeof value === 'number' && !column.isJson && !column.isDateTime ? String(value) : copyField(encodeValue(value, column));
+    }
+    return line;
+  }
+
+  /** The row's columns (cached while rows keep the same keys in the same order). */
+  private rowShape(row: RowValues, info: TableInfo): RowShape {
+    const last = this.shape;
+    if (last !== undefined && last.info === info) {
+      const keys = last.keys;
+      let i = 0;
+      let same = true;
+      for (const key in row) {
+        if (keys[i] !== key) {
+          same = false;
+          break;
+        }
+        i++;
+      }
+      if (same && i === keys.length) return last;
+    }
+    const columns = this.rowColumns(row, info);
+    this.shape = { keys: Object.keys(row), columns, signature: columns.map((c) => c.name).join('\0'), info };
+    return this.shape;
   }
 
   /** The row's keys that are columns, in table order; unknown keys are warned about once. */
@@ -338,7 +472,7 @@ export class PostgresqlSink implements Sink {
       await client.query('COMMIT');
       return failures;
     } catch (error) {
-      await this.abandon(error);
+      await this.abandon(session, error);
       throw translatePgError(error, `${OWNER} cannot write to ${displayName(this.info?.table ?? this.tableName)}`);
     }
   }
@@ -372,12 +506,22 @@ export class PostgresqlSink implements Sink {
     const table = (this.info as TableInfo).table;
     for (const statement of this.plan(rows)) {
       const first = statement.rows[0] as PreparedRow;
-      const values = statement.rows.map((row) => row.values);
       if (statement.kind === 'copy') {
-        await copyRows(client, table, first.columns.map((column) => column.name), values);
+        await copyLines(
+          client,
+          table,
+          first.columns.map((column) => column.name),
+          statement.rows.map((row) => row.line),
+        );
       } else {
         const text = this.statementFor(statement.kind, first.columns, first.signature);
-        await client.query(text, columnArrays(values, first.columns.length));
+        await client.query(
+          text,
+          columnArrays(
+            statement.rows.map((row) => row.values),
+            first.columns.length,
+          ),
+        );
       }
     }
   }
@@ -421,6 +565,8 @@ export class PostgresqlSink implements Sink {
     return text;
   }
 }
+
+const NO_CONFLICTS: ReadonlySet<string> = new Set();
 
 function bySignature(rows: readonly PreparedRow[]): PreparedRow[][] {
   if (rows.every((row) => row.signature === (rows[0] as PreparedRow).signature)) return [[...rows]];

@@ -5,6 +5,10 @@
 // batch is written; a statement Trino rejects for its content is split in halves until the records
 // that cause it are isolated and dead-lettered. Transient failures are retriable errors (the
 // runtime retries the batch). upsertMode uses MERGE where the catalog's connector supports it.
+// A batch whose statement would exceed Trino's default query.max-length (1,000,000 characters) is
+// cut into several statements up front, run one after the other (two such statements at once ran a
+// 1.5 GB coordinator out of heap in the benchmark); the records of statements that committed before
+// another failed are remembered, so the runtime's retry does not write them twice.
 import { ConfigError, RecordError } from '../../errors.js';
 import type { DataflowError } from '../../errors.js';
 import type { JsonObject, JsonValue, Message } from '../../message.js';
@@ -24,6 +28,8 @@ import { MERGE_CONNECTORS, catalogConnector, createTableSql, inferColumns, readC
 
 
 const OWNER = 'trino sink';
+/** Trino refuses longer statements by default (query.max-length); kept below it with room to spare. */
+const MAX_STATEMENT_CHARS = 990_000;
 const RAW_COLUMNS: readonly TrinoColumn[] = [
   { name: 'data', type: 'varchar' },
   { name: '_metadata', type: 'varchar' },
@@ -46,6 +52,8 @@ export class TrinoSink implements Sink {
   /** undefined until the table exists (autoCreateTable creates it from the first batch). */
   private columns: readonly TrinoColumn[] | undefined;
   private readonly ignoredKeys = new Set<string>();
+  /** Message ids of the current batch whose statement committed before another statement failed. */
+  private committedOfFailedBatch = new Set<string>();
 
   constructor(settings: TrinoSinkSettings, ctx: PluginContext, options: TrinoConnectionOptions = {}) {
     this.settings = settings;
@@ -85,11 +93,15 @@ export class TrinoSink implements Sink {
     const failed: { index: number; error: DataflowError }[] = [];
     const rows: { index: number; row: JsonObject }[] = [];
     batch.forEach((msg, index) => {
+      if (this.committedOfFailedBatch.has(msg.id)) return;
       const row = this.rowOf(msg);
       if ('error' in row) failed.push({ index, error: new RecordError(`${OWNER}: record ${msg.id}: ${row.error}`) });
       else rows.push({ index, row: row.row });
     });
-    if (rows.length === 0) return failed.length === 0 ? ALL_WRITTEN : { failed };
+    if (rows.length === 0) {
+      this.committedOfFailedBatch = new Set();
+      return failed.length === 0 ? ALL_WRITTEN : { failed };
+    }
     if (this.columns === undefined) await this.createFromFirstBatch(rows.map((r) => r.row), signal);
     const columns = this.columns as readonly TrinoColumn[];
     const used = this.usedColumns(columns, rows.map((r) => r.row));
@@ -108,8 +120,10 @@ export class TrinoSink implements Sink {
       if (problem !== undefined) failed.push({ index, error: new RecordError(`${OWNER}: record ${(batch[index] as Message).id}: ${problem}`) });
       else prepared.push({ index, literals, ...(this.settings.upsertMode ? { key: this.conflictValue(literals) } : {}) });
     }
-    const toWrite = this.settings.upsertMode ? lastPerKey(prepared) : prepared;
-    for (const entry of await this.writeIsolating(client, used, toWrite, batch, signal)) failed.push(entry);
+    // Upsert: a key already merged by a failed attempt of this batch is not merged again from an older record.
+    const toWrite = this.settings.upsertMode ? lastPerKey(prepared).filter((r) => !this.committedOfFailedBatch.has(keyMarker(r.key ?? ''))) : prepared;
+    for (const entry of await this.writeChunks(client, used, toWrite, batch, signal)) failed.push(entry);
+    this.committedOfFailedBatch = new Set();
     failed.sort((a, b) => a.index - b.index);
     return failed.length === 0 ? ALL_WRITTEN : { failed };
   }
@@ -121,6 +135,31 @@ export class TrinoSink implements Sink {
   }
 
   // ---- statements ------------------------------------------------------------------------------
+
+  /** Writes the rows as statements below MAX_STATEMENT_CHARS; if one throws, the others' records are remembered. */
+  private async writeChunks(
+    client: TrinoClient,
+    columns: readonly TrinoColumn[],
+    rows: readonly PreparedRow[],
+    batch: readonly Message[],
+    signal: AbortSignal,
+  ): Promise<{ index: number; error: DataflowError }[]> {
+    const chunks = chunkByLength(rows, columns, MAX_STATEMENT_CHARS - this.statement(columns, []).length);
+    const failed: { index: number; error: DataflowError }[] = [];
+    for (const chunk of chunks) {
+      const rejected = await this.writeIsolating(client, columns, chunk, batch, signal);
+      failed.push(...rejected);
+      if (chunks.length === 1) break;
+      // Only what Trino took: rejected records are written again (and rejected again) by a retry.
+      const refused = new Set(rejected.map((r) => r.index));
+      for (const row of chunk) {
+        if (refused.has(row.index)) continue;
+        this.committedOfFailedBatch.add((batch[row.index] as Message).id);
+        if (row.key !== undefined) this.committedOfFailedBatch.add(keyMarker(row.key));
+      }
+    }
+    return failed;
+  }
 
   /** Writes rows; a content error splits the set until the failing records are found. */
   private async writeIsolating(
@@ -249,6 +288,31 @@ export class TrinoSink implements Sink {
     if (this.ref === undefined) throw new Error(`${OWNER}: used before open`);
     return this.ref;
   }
+}
+
+/** Entry of committedOfFailedBatch for a conflict key (message ids never start with a NUL). */
+function keyMarker(key: string): string {
+  return `\u0000${key}`;
+}
+
+/** Consecutive runs of rows whose literals (with separators) fit in `budget` characters; a row larger than that goes alone. */
+function chunkByLength(rows: readonly PreparedRow[], columns: readonly TrinoColumn[], budget: number): PreparedRow[][] {
+  const chunks: PreparedRow[][] = [];
+  let current: PreparedRow[] = [];
+  let length = 0;
+  for (const row of rows) {
+    let size = 0;
+    for (const column of columns) size += (row.literals.get(column.name) ?? 'NULL').length + 2;
+    if (current.length > 0 && length + size > budget) {
+      chunks.push(current);
+      current = [];
+      length = 0;
+    }
+    current.push(row);
+    length += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /** Keeps the last record per conflict key: one MERGE source row per target row. */
