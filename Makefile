@@ -106,6 +106,10 @@ bench-kafka-clickhouse: build ## Kafka → ClickHouse benchmark vs clickhouse-cl
 bench-kafka-trino: build ## Kafka → Trino (memory catalog) benchmark vs direct UNNEST inserts (BENCH_ARGS="--n 50000")
 	scripts/services/all.sh up kafka trino && source <(scripts/services/env.sh) && node bench/dist/kafka-trino.js $(BENCH_ARGS)
 
+.PHONY: bench-kafka-kafka
+bench-kafka-kafka: build ## Kafka → Kafka with three transforms vs a bare kafkajs pipe on the local Kafka (BENCH_ARGS="--n 300000")
+	scripts/services/all.sh up kafka && source <(scripts/services/env.sh) && node bench/dist/kafka-kafka.js $(BENCH_ARGS)
+
 .PHONY: bench-controller
 bench-controller: build ## Operator benchmark: 200 DataFlows at once on the test control plane (BENCH_ARGS="--flows 200 --running 40")
 	scripts/cluster/control-plane.sh up && node bench/dist/controller.js $(BENCH_ARGS)
