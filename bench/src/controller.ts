@@ -17,7 +17,10 @@
 //   5. operator RSS (sampled every second; peak = VmHWM), CPU seconds per phase, worker RSS;
 //   6. cleanup: operator stopped, namespace deleted (and waited for), agent stopped.
 // Usage: node bench/dist/controller.js [--flows 200] [--running 40] [--steady-seconds 300] [--rate 0.001]
-//        [--resync-period 120] [--timeout-seconds 900] [--show-writes 3] [--operator-args=--workers=16] [--json]
+//        [--resync-period 120] [--timeout-seconds 900] [--show-writes 3] [--operator-args=--workers=16]
+//        [--operator-node-options="--max-old-space-size=256"] [--json]
+// --operator-node-options defaults to the chart's nodeOptions (charts/dataflow-operator/values.yaml),
+// so the operator runs with the heap caps it gets in a cluster; "" runs it with Node's defaults.
 // --show-writes N prints the bodies of the first N operator writes of the steady state (there should be none).
 // Run it alone: flock /tmp/dataflow-heavy.lock make bench-controller
 import { randomBytes } from 'node:crypto';
@@ -35,6 +38,7 @@ import { GROUP, PLURAL, VERSION } from '../../e2e/dist/support/dataflows.js';
 import type { DataFlowObject } from '../../e2e/dist/support/dataflows.js';
 import { loadKubeConfig } from '../../e2e/dist/support/kube.js';
 import { applyDataFlowCrd, startOperator } from '../../e2e/dist/support/operator.js';
+import type { OperatorProcess } from '../../e2e/dist/support/operator.js';
 import { startApiProxy } from './controller-api-proxy.js';
 import type { ApiProxy } from './controller-api-proxy.js';
 import { cpuSecondsOf, memoryOf, mib, pidsWithArg, pidsWithEnv } from './controller-procs.js';
@@ -51,6 +55,8 @@ const { values: args } = parseArgs({
     'show-writes': { type: 'string', default: '3' },
     // Extra operator flags, space-separated: --operator-args="--workers=16 --log-level=warn".
     'operator-args': { type: 'string', default: '' },
+    // NODE_OPTIONS of the operator process only; default: the chart's (values.yaml nodeOptions).
+    'operator-node-options': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -67,6 +73,14 @@ const TIMEOUT_MS = positive('timeout-seconds', args['timeout-seconds']) * 1000;
 const RATE = Number(args.rate);
 if (!(RATE > 0)) throw new Error(`--rate must be a number > 0, got ${args.rate}`);
 const OPERATOR_ARGS = args['operator-args'].split(' ').filter((a) => a !== '');
+/** `nodeOptions: "..."` of the chart's values.yaml: what the operator's Deployment sets as NODE_OPTIONS. */
+async function chartNodeOptions(): Promise<string> {
+  const values = await readFile(new URL('../../charts/dataflow-operator/values.yaml', import.meta.url), 'utf8');
+  const match = /^nodeOptions:\s*"([^"]*)"\s*$/m.exec(values);
+  if (match?.[1] === undefined) throw new Error('charts/dataflow-operator/values.yaml has no quoted nodeOptions value; pass --operator-node-options');
+  return match[1];
+}
+const OPERATOR_NODE_OPTIONS = (args['operator-node-options'] ?? (await chartNodeOptions())).trim();
 const POLL_MS = 500;
 
 const flowName = (i: number): string => `bench-${String(i).padStart(3, '0')}`;
@@ -174,7 +188,7 @@ async function main(): Promise<void> {
   const cleanup: Array<() => Promise<void>> = [];
   const machine = `nproc ${cpus().length}, ${cpus()[0]?.model.trim() ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   log(`machine: ${machine}; load ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
-  log(`${FLOWS} flows (${RUNNING} running, ${FLOWS - RUNNING} suspended, ${RATE} msg/s each) in namespace ${namespace}; steady ${STEADY_SECONDS} s; operator --resync-period ${RESYNC_SECONDS} ${OPERATOR_ARGS.join(' ')}`);
+  log(`${FLOWS} flows (${RUNNING} running, ${FLOWS - RUNNING} suspended, ${RATE} msg/s each) in namespace ${namespace}; steady ${STEADY_SECONDS} s; operator --resync-period ${RESYNC_SECONDS} ${OPERATOR_ARGS.join(' ')}${OPERATOR_NODE_OPTIONS === '' ? '' : `, NODE_OPTIONS=${OPERATOR_NODE_OPTIONS}`}`);
 
   try {
     await applyDataFlowCrd(kc, kubeconfigPath);
@@ -217,7 +231,17 @@ async function main(): Promise<void> {
       ].join('\n'),
       { mode: 0o600 },
     );
-    const operator = await startOperator({ kubeconfigPath: operatorKubeconfig, namespaces: [namespace], extraArgs: ['--resync-period', String(RESYNC_SECONDS), ...OPERATOR_ARGS] });
+    // startOperator passes this process's environment on: NODE_OPTIONS is set only while it starts
+    // the operator (no worker process is spawned meanwhile: no flow exists yet).
+    const ownNodeOptions = process.env['NODE_OPTIONS'];
+    if (OPERATOR_NODE_OPTIONS !== '') process.env['NODE_OPTIONS'] = OPERATOR_NODE_OPTIONS;
+    let operator: OperatorProcess;
+    try {
+      operator = await startOperator({ kubeconfigPath: operatorKubeconfig, namespaces: [namespace], extraArgs: ['--resync-period', String(RESYNC_SECONDS), ...OPERATOR_ARGS] });
+    } finally {
+      if (ownNodeOptions === undefined) delete process.env['NODE_OPTIONS'];
+      else process.env['NODE_OPTIONS'] = ownNodeOptions;
+    }
     cleanup.push(() => operator.stop());
     const [operatorPid] = await pidsWithArg(operatorKubeconfig);
     if (operatorPid === undefined) throw new Error('cannot find the operator process');
@@ -302,6 +326,7 @@ async function main(): Promise<void> {
       running: RUNNING,
       ratePerSecond: RATE,
       operatorArgs: OPERATOR_ARGS,
+      operatorNodeOptions: OPERATOR_NODE_OPTIONS,
       createAllMs: createdMs,
       allDeploymentsMs: deploymentsMs,
       deploymentsP50Ms: percentile([...deployments.values()].sort((a, b) => a - b), 50),

@@ -6,6 +6,7 @@ import type { LogLevel } from './log.js';
 
 const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 export const DEFAULT_WORKER_REPOSITORY = 'ghcr.io/dataflow-operator/dataflow-worker';
+export const DEFAULT_RECONCILE_WORKERS = 8;
 
 export interface ControllerArgs {
   kubeconfig: string | undefined;
@@ -73,7 +74,8 @@ export function parseArgs(argv: string[]): ControllerArgs {
     .option('leader-elect', { type: 'boolean', default: false, describe: 'Run only while holding the Lease dataflow-operator.dataflow.io (for several replicas)' })
     .option('leader-election-namespace', { type: 'string', describe: "Namespace of the Lease; default the operator's own (env POD_NAMESPACE)" })
     .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'Log level (env LOG_LEVEL); default info' })
-    .option('workers', { type: 'number', default: 4, describe: 'DataFlows reconciled in parallel' })
+    // 8: a burst of new flows is bound by API round trips, not CPU (bench/RESULTS.md "Controller").
+    .option('workers', { type: 'number', default: DEFAULT_RECONCILE_WORKERS, describe: 'DataFlows reconciled in parallel' })
     .option('heartbeat-timeout', { type: 'number', default: 60, describe: 'Seconds without a worker report before a running flow is Degraded' })
     .option('progress-timeout', { type: 'number', default: 60, describe: 'Seconds a worker Deployment may lack available pods before the flow is Degraded' })
     .option('resync-period', { type: 'number', default: 600, describe: 'Seconds between full re-checks of every flow (0 = never)' })

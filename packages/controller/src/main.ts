@@ -16,6 +16,7 @@ import type { RunningServer } from './health.js';
 import { ApiKubeClient } from './kube/client.js';
 import { errorSummary } from './kube/errors.js';
 import { createLogger } from './log.js';
+import { startMemoryLog } from './memory-log.js';
 import { systemClock } from './manager/clock.js';
 import { LeaderElector } from './manager/leader.js';
 import { Manager } from './manager/manager.js';
@@ -121,6 +122,8 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger(args.logLevel);
+  const memoryLogSeconds = env('DATAFLOW_MEMORY_LOG_SECONDS');
+  const stopMemoryLog = startMemoryLog(log, memoryLogSeconds === undefined ? undefined : Number(memoryLogSeconds));
   try {
     process.exitCode = await run(args, log);
   } catch (error) {
@@ -132,6 +135,7 @@ async function main(): Promise<void> {
       process.exitCode = EXIT.failed;
     }
   }
+  stopMemoryLog();
   // Anything still holding the event loop (a stuck watch) must not keep a stopped operator alive.
   setTimeout(() => process.exit(), 2000).unref();
 }

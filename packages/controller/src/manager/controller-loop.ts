@@ -13,7 +13,7 @@ export interface ControllerLoopOptions {
   reconciler: Reconciler;
   metrics: ControllerMetrics;
   log: Logger;
-  /** Parallel reconciles of different keys; default 4. */
+  /** Parallel reconciles of different keys; default 8. */
   workers?: number;
   signal: AbortSignal;
 }
@@ -55,6 +55,6 @@ async function work(options: ControllerLoopOptions): Promise<void> {
 
 /** Runs the workers until the queue shuts down or `signal` aborts, then resolves. */
 export async function runControllerLoop(options: ControllerLoopOptions): Promise<void> {
-  const count = Math.max(1, options.workers ?? 4);
+  const count = Math.max(1, options.workers ?? 8);
   await Promise.all(Array.from({ length: count }, () => work(options)));
 }

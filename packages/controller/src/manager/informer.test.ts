@@ -110,4 +110,40 @@ void describe('ResilientInformer', () => {
     assert.equal(source.starts, 1);
     assert.equal(clock.pending, 0);
   });
+
+  void it('keeps added and updated objects without field sets or kubectl last-applied copies, in the cache too', async () => {
+    const clock = new FakeClock();
+    const source = new ScriptedListWatch(['ok']);
+    const informer = new ResilientInformer({ name: 'Deployment', informer: source, clock, log });
+    const seen: Array<KubernetesObject | undefined> = [];
+    informer.on((_type, obj) => seen.push(structuredClone(obj) as unknown as KubernetesObject));
+    await informer.start();
+    const fieldsV1 = { 'f:spec': { 'f:replicas': {} } };
+    const wire = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'df-a',
+        namespace: 'ns',
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":true}', keep: 'me' },
+        managedFields: [
+          { manager: 'dataflow-controller', operation: 'Apply', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1 },
+          { manager: 'kube-controller-manager', operation: 'Update', subresource: 'status', time: '2026-01-01T00:00:05Z', fieldsType: 'FieldsV1', fieldsV1 },
+        ],
+      },
+    };
+    source.emit('update', wire as unknown as KubernetesObject);
+    const expected = {
+      name: 'df-a',
+      namespace: 'ns',
+      annotations: { keep: 'me' },
+      managedFields: [
+        { manager: 'dataflow-controller', operation: 'Apply', time: '2026-01-01T00:00:00Z' },
+        { manager: 'kube-controller-manager', operation: 'Update', subresource: 'status', time: '2026-01-01T00:00:05Z' },
+      ],
+    };
+    assert.deepEqual(seen.at(-1)?.metadata, expected);
+    assert.deepEqual(informer.get('df-a')?.metadata, expected);
+    await informer.stop();
+  });
 });

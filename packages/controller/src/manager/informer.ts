@@ -37,6 +37,32 @@ function asWire(obj: KubernetesObject): KubeObject {
   return obj as unknown as KubeObject;
 }
 
+/** Annotation `kubectl apply` (client-side) keeps: a full copy of the applied object. */
+const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops from a cached object what the controller never reads and what makes up much of its size:
+ * the field sets of `metadata.managedFields` (each entry keeps manager, operation and time, which
+ * status.ts reads as the last sign of change) and kubectl's last-applied copy. Changes `obj` in
+ * place: it is the very object the ListWatch keeps, so its cache holds the trimmed version.
+ */
+export function trimForCache(obj: KubeObject): void {
+  const metadata = obj.metadata;
+  if (metadata.managedFields !== undefined) {
+    metadata.managedFields = metadata.managedFields.map(({ manager, operation, subresource, time }) => ({
+      ...(manager === undefined ? {} : { manager }),
+      ...(operation === undefined ? {} : { operation }),
+      ...(subresource === undefined ? {} : { subresource }),
+      ...(time === undefined ? {} : { time }),
+    }));
+  }
+  if (metadata.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined) {
+    const annotations = { ...metadata.annotations };
+    delete annotations[LAST_APPLIED_ANNOTATION];
+    metadata.annotations = annotations;
+  }
+}
+
 export class ResilientInformer implements ObjectStore {
   readonly name: string;
   private readonly informer: ListWatchLike;
@@ -65,9 +91,15 @@ export class ResilientInformer implements ObjectStore {
     this.syncedPromise = new Promise((resolve) => {
       this.resolveSynced = resolve;
     });
-    for (const type of ['add', 'update', 'delete'] as const) {
-      this.informer.on(type, (obj) => this.dispatch(type, asWire(obj)));
+    // Registered first, so every handler (and the cache, which holds the same object) sees it trimmed.
+    for (const type of ['add', 'update'] as const) {
+      this.informer.on(type, (obj) => {
+        const wire = asWire(obj);
+        trimForCache(wire);
+        this.dispatch(type, wire);
+      });
     }
+    this.informer.on('delete', (obj) => this.dispatch('delete', asWire(obj)));
     this.informer.on('error', (error: unknown) => this.failed(error));
   }
 

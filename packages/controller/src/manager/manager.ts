@@ -39,7 +39,7 @@ export interface ManagerOptions {
   clock: Clock;
   /** Builds the reconciler from the cache-backed client the manager provides. */
   reconciler: (client: KubeClient) => Reconciler;
-  /** Parallel reconciles; default 4. */
+  /** Parallel reconciles; default 8. */
   workers?: number;
   /** Every flow is reconciled at least this often, events or not; default 10 min (0 = never). */
   resyncPeriodMs?: number;

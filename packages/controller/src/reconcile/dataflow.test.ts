@@ -284,4 +284,18 @@ void describe('DataFlowReconciler', () => {
     assert.ok(t.deployment());
     assert.ok(!isKubeError(undefined, 'NotFound'));
   });
+
+  void it('applies the ServiceAccount, Role, RoleBinding and ConfigMaps together, and no Deployment when one of them fails', async () => {
+    const t = setup(kafkaToPostgresSpec());
+    t.client.failNext = { verb: 'apply', kind: 'ServiceAccount', error: new Error('quota exceeded') };
+    await assert.rejects(t.reconcile(), (error: unknown) => error instanceof ReconcileError && error.stage === 'apply');
+    assert.equal(t.deployment(), undefined, 'a pod must never start without its ServiceAccount');
+    const children = t.client.all().filter((o) => o.metadata.ownerReferences?.[0]?.name === 'orders').map((o) => o.kind).sort();
+    assert.deepEqual(children, ['ConfigMap', 'Role', 'RoleBinding'], 'the independent children were applied in the same pass');
+    assert.deepEqual(reasons(t.events()), ['ConfigMapCreated', 'WorkerRBACFailed']);
+    await t.reconcile();
+    assert.ok(t.deployment());
+    assert.deepEqual(reasons(t.events()), ['ConfigMapCreated', 'DeploymentCreated', 'WorkerRBACFailed']);
+  });
 });
+

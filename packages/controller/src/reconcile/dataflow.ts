@@ -341,7 +341,12 @@ export class DataFlowReconciler implements Reconciler {
     return { versions, missing };
   }
 
-  /** Applies each child whose hash changed; stops at the first failure (later children depend on earlier ones). */
+  /**
+   * Applies each child whose hash changed. The ServiceAccount, Role, RoleBinding and ConfigMaps do
+   * not depend on each other and go out together; the Deployment only after all of them succeeded
+   * (a pod must never start without its identity and config). The Created/Updated events of the
+   * first step are recorded while the Deployment is applied: round trips, not writes, bound a burst.
+   */
   private async applyChildren(
     flow: DataFlowObject,
     spec: DataFlowSpec,
@@ -351,34 +356,55 @@ export class DataFlowReconciler implements Reconciler {
   ): Promise<{ deployment: ObservedDeployment | undefined; failure?: ReconcileError }> {
     const namespace = flow.metadata.namespace ?? 'default';
     const identity = { namespace, name: flow.metadata.name, uid: flow.metadata.uid ?? '' };
-    const subject = subjectOf(flow);
     const desired = desiredChildren({ flow: identity, spec, configText, secretVersions, defaultImage: this.defaultWorkerImage });
-    let deployment = observed;
-    for (const child of desired.objects) {
-      const ref = refOf(child);
-      const reasons = eventsFor(child.kind);
-      let current: KubeObject | undefined;
-      try {
-        current = child.kind === 'Deployment' ? observed : await this.client.get<KubeObject>(ref);
-      } catch (error) {
-        return { deployment, failure: new ReconcileError('observe', `could not read ${describeRef(ref)}: ${String(errorSummary(error)['message'])}`, { cause: error }) };
-      }
-      if (current !== undefined && appliedHashOf(current) === appliedHashOf(child)) continue;
-      let result: KubeObject;
-      try {
-        result = await this.client.apply(child);
-      } catch (error) {
-        const message = `failed to apply ${child.kind} ${child.metadata.name}: ${String(errorSummary(error)['message'])}`;
-        await this.events.warning(subject, reasons.failed, `Failed to create or update ${child.kind}: ${message}`);
-        return { deployment, failure: new ReconcileError('apply', message, { cause: error }) };
-      }
-      this.events.resolved(subject, reasons.failed);
-      const reason = current === undefined ? reasons.created : reasons.updated;
-      this.log.info({ dataflow: `${namespace}/${flow.metadata.name}`, object: describeRef(ref), operation: current === undefined ? 'created' : 'updated' }, 'Applied child object');
-      if (reason !== undefined) await this.events.normal(subject, reason, `${current === undefined ? 'Created' : 'Updated'} ${child.kind} ${child.metadata.name}`);
-      if (child.kind === 'Deployment') deployment = result;
+    const prerequisites = desired.objects.filter((child) => child.kind !== 'Deployment');
+    const events: Array<Promise<void>> = [];
+    try {
+      const first = await Promise.all(prerequisites.map((child) => this.applyChild(flow, child, undefined, events)));
+      const failure = first.find((outcome) => outcome.failure !== undefined)?.failure;
+      if (failure !== undefined) return { deployment: observed, failure };
+      const last = await this.applyChild(flow, desired.deployment, observed, events);
+      if (last.failure !== undefined) return { deployment: observed, failure: last.failure };
+      return { deployment: last.applied ?? observed };
+    } finally {
+      await Promise.all(events);
     }
-    return { deployment };
+  }
+
+  /**
+   * Applies one child unless its live copy carries the same hash; `observed` is the live object when
+   * the caller already has it. The event it causes is pushed to `events`, not awaited.
+   */
+  private async applyChild(
+    flow: DataFlowObject,
+    child: KubeObject,
+    observed: KubeObject | undefined,
+    events: Array<Promise<void>>,
+  ): Promise<{ applied?: KubeObject; failure?: ReconcileError }> {
+    const ref = refOf(child);
+    const reasons = eventsFor(child.kind);
+    const subject = subjectOf(flow);
+    let current: KubeObject | undefined;
+    try {
+      current = child.kind === 'Deployment' ? observed : await this.client.get<KubeObject>(ref);
+    } catch (error) {
+      return { failure: new ReconcileError('observe', `could not read ${describeRef(ref)}: ${String(errorSummary(error)['message'])}`, { cause: error }) };
+    }
+    if (current !== undefined && appliedHashOf(current) === appliedHashOf(child)) return {};
+    let applied: KubeObject;
+    try {
+      applied = await this.client.apply(child);
+    } catch (error) {
+      const message = `failed to apply ${child.kind} ${child.metadata.name}: ${String(errorSummary(error)['message'])}`;
+      events.push(this.events.warning(subject, reasons.failed, `Failed to create or update ${child.kind}: ${message}`));
+      return { failure: new ReconcileError('apply', message, { cause: error }) };
+    }
+    this.events.resolved(subject, reasons.failed);
+    const operation = current === undefined ? 'created' : 'updated';
+    this.log.info({ dataflow: `${ref.namespace ?? ''}/${flow.metadata.name}`, object: describeRef(ref), operation }, 'Applied child object');
+    const reason = current === undefined ? reasons.created : reasons.updated;
+    if (reason !== undefined) events.push(this.events.normal(subject, reason, `${current === undefined ? 'Created' : 'Updated'} ${child.kind} ${child.metadata.name}`));
+    return { applied };
   }
 }
 
