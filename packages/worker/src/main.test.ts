@@ -116,6 +116,21 @@ void describe('dataflow-worker', () => {
     assert.match(failure, /stage transform:0:cast at position .*bad-record\.ndjson@2/);
   });
 
+  void it('exits 0 on a SIGTERM that arrives while it is still starting (PID 1 in a container ignores unhandled signals)', async () => {
+    const config = writeConfig('early.json', {
+      source: { type: 'generator', config: { ratePerSecond: 100, template: { id: '{{seq}}' } } },
+      sink: { type: 'file', config: { path: join(tmp, 'early.ndjson') } },
+    });
+    for (const afterMs of [150, 300, 450, 600, 900]) {
+      const child = spawn(process.execPath, [main, '--config', config, '--port', '0'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.resume();
+      const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      await delay(afterMs);
+      child.kill('SIGTERM');
+      assert.deepEqual(await exit, { code: 0, signal: null }, `SIGTERM ${afterMs} ms after spawn`);
+    }
+  });
+
   void it('serves /metrics and the probes while running; SIGTERM drains, writes the status and exits 0', async () => {
     const output = join(tmp, 'generated.ndjson');
     const statusFile = join(tmp, 'status.json');

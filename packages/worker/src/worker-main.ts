@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// `dataflow-worker --config <flow.json>`: the pod entrypoint. Runs exactly one flow:
+// `dataflow-worker --config <flow.json>` (loaded by main.ts, the pod entrypoint). Runs exactly one flow:
 // worker config → logger, metrics, probes, status reporting → pipeline → exit.
 // Exit codes: 0 the flow finished or drained after SIGTERM/SIGINT; 1 the flow failed (the log names
 // the stage and source position); 2 the config or the command line is invalid; 130 a second signal.
@@ -226,7 +225,8 @@ async function runWorker(args: WorkerArgs, config: WorkerConfig, log: RootLogger
   return exit;
 }
 
-async function main(): Promise<number> {
+/** Runs the worker for the command line of this process; resolves with its exit code. */
+export async function main(): Promise<number> {
   let args: WorkerArgs;
   let config: WorkerConfig;
   let log: RootLogger;
@@ -246,5 +246,3 @@ async function main(): Promise<number> {
     log.flush();
   }
 }
-
-process.exit(await main());

@@ -2,6 +2,7 @@
 // stop (stop reading, drain, flush, commit); a second one means "now": the process exits at once
 // with 130 and whatever was not committed is read again next time (at-least-once).
 import type { Logger } from '../plugin.js';
+import { removeEarlyExit } from './early-exit.js';
 
 export const FORCED_EXIT_CODE = 130;
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
@@ -42,6 +43,9 @@ export function handleShutdownSignals(options: ShutdownSignalsOptions): Shutdown
     process.exit(FORCED_EXIT_CODE);
   };
   for (const name of SIGNALS) process.on(name, onSignal);
+  // Only now, with this handler in place: removing the last listener of a signal stops Node's
+  // watcher for it, and a signal that arrived but was not dispatched yet would be lost.
+  removeEarlyExit();
   return {
     signal: controller.signal,
     dispose() {
