@@ -13,6 +13,8 @@
 // The sink batch is 5,000 rows: the PostgreSQL sink has two batches in flight, so that holds as many
 // rows in memory as one 10,000-row batch did before writes were pipelined.
 //        [--worker-node-args "--max-old-space-size=128"] [--json]
+// With DATAFLOW_DEBUG_TIMELINE=1 the worker prints per-second flow-control counters (fetches, waits,
+// batches cut, writes in flight, acks; packages/worker/src/runtime/debug-timeline.ts), relayed here.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -153,6 +155,8 @@ async function drain(mode: 'append' | 'upsert', topic: string): Promise<Throughp
   const memory = await memoryBreakdown(worker).catch(() => ({}));
   const sinkWrites = await sinkWriteTime(worker).catch(() => ({ batches: 0, seconds: 0 }));
   const exitCode = await stopWorker(worker);
+  // DATAFLOW_DEBUG_TIMELINE=1 (inherited by the worker): its per-second flow-control counters.
+  for (const line of worker.lines) if (line.startsWith('dataflow-timeline ')) console.error(`${mode} ${line}`);
   await query(`DROP TABLE ${table}`);
   const seconds = (doneAt - firstAt) / 1000;
   return {

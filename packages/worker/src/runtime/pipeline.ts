@@ -15,6 +15,7 @@ import type { BuiltTransform, Logger, Source } from '../plugin.js';
 import type { AckTicket } from './ack-tracker.js';
 import { AckTracker } from './ack-tracker.js';
 import type { Batch, Segment } from './batcher.js';
+import { debugTimeline } from './debug-timeline.js';
 import { buildErrorRecord } from './error-sink.js';
 import type { PipelineObserver } from './observer.js';
 import { noopObserver } from './observer.js';
@@ -178,6 +179,8 @@ class PipelineRun implements LaneHost {
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
     if (this.options.signal?.aborted === true) this.beginShutdown();
     const laneRuns = this.lanes.map((lane) => lane.run());
+    debugTimeline.gauge('laneQueued', () => this.mainLane.occupancy);
+    debugTimeline.gauge('uncommitted', () => this.tracker.outstanding);
     const lagTimer = this.startLagReports();
     try {
       await this.readLoop();
@@ -326,8 +329,10 @@ class PipelineRun implements LaneHost {
     while (!signal.aborted) {
       const room = this.room();
       if (room <= 0) {
+        const blockedAt = performance.now();
         await new Promise<void>((resolve) => (this.wakeReader = resolve));
         this.wakeReader = undefined;
+        debugTimeline.add('readerBlockedMs', performance.now() - blockedAt);
         continue;
       }
       const max = Math.min(this.readBatchSize, room);
@@ -363,6 +368,7 @@ class PipelineRun implements LaneHost {
   private ingest(batch: Message[]): void {
     this.readCount += batch.length;
     this.observer.read(batch.length);
+    debugTimeline.add('read', batch.length);
     const readAt = this.now();
     const partition = (batch[0] as Message).position.partition;
     let mixed = false;
@@ -575,6 +581,7 @@ class PipelineRun implements LaneHost {
     let next = { positions, latencySeconds: latency };
     while (next.positions.length > 0 && !this.hard.signal.aborted) {
       const batch = next.positions;
+      const ackStarted = performance.now();
       try {
         await withRetry(() => this.source.ack(batch), {
           signal: this.hard.signal,
@@ -594,6 +601,9 @@ class PipelineRun implements LaneHost {
       }
       this.committedCount += batch.length;
       this.observer.committed(batch.length, next.latencySeconds);
+      debugTimeline.add('acked', batch.length);
+      debugTimeline.add('ackCalls');
+      debugTimeline.add('ackMs', performance.now() - ackStarted);
       next = this.tracker.release();
     }
     this.acking = undefined;

@@ -13,6 +13,7 @@ import type { Logger, Sink, WriteResult } from '../plugin.js';
 import type { AckTicket } from './ack-tracker.js';
 import type { Batch, BatchPolicy, BatchSlice, Segment } from './batcher.js';
 import { Batcher } from './batcher.js';
+import { debugTimeline } from './debug-timeline.js';
 import type { PipelineObserver } from './observer.js';
 import type { BackoffPolicy, RetryEnv } from './retry.js';
 import { withRetry } from './retry.js';
@@ -79,6 +80,9 @@ export class SinkLane {
   private wake: (() => void) | undefined;
   /** The lane sleeps with an age timer: adds that do not fill a batch need not wake it. */
   private timedWait = false;
+  /** Debug timeline: when the lane last went busy (a write in flight) and full (maxInFlight). */
+  private busySince = 0;
+  private fullSince = 0;
 
   constructor(binding: SinkBinding, bufferSize: number, host: LaneHost) {
     this.name = binding.name;
@@ -125,6 +129,7 @@ export class SinkLane {
         await this.sleep(due);
         continue;
       }
+      if (debugTimeline.enabled) this.countCut();
       const batch = this.batcher.take() as Batch;
       const keys = this.conflictKeysOf(batch);
       // Older writes of the same records finish first; nothing else is taken meanwhile, so
@@ -154,12 +159,14 @@ export class SinkLane {
     const size = batch.messages.length;
     const entry: InFlight = { size, keys, done: Promise.resolve() };
     this.inFlight.add(entry);
+    if (debugTimeline.enabled) this.trackBusy(true);
     this.writing += size;
     let released = false;
     // The batch leaves the lane's count before the pipeline looks at its room.
     const release = (): void => {
       if (released) return;
       released = true;
+      if (debugTimeline.enabled) this.trackBusy(false);
       this.writing -= size;
       this.inFlight.delete(entry);
     };
@@ -172,6 +179,27 @@ export class SinkLane {
         this.host.observer.queueSize(this.name, this.occupancy);
         this.notify();
       });
+  }
+
+  /** Debug timeline: why the next batch is cut now. */
+  private countCut(): void {
+    const size = Math.min(this.batcher.size, this.batcher.policy.maxSize);
+    debugTimeline.add('batchRows', size);
+    debugTimeline.add(this.draining ? 'cutByDrain' : size >= this.batcher.policy.maxSize ? 'cutBySize' : 'cutByAge');
+  }
+
+  /** Debug timeline: time with a write in flight, and with every write slot taken. */
+  private trackBusy(starting: boolean): void {
+    const now = performance.now();
+    const before = this.inFlight.size + (starting ? -1 : 0);
+    if (starting) {
+      if (before === 0) this.busySince = now;
+      if (before + 1 === this.maxInFlight) this.fullSince = now;
+      return;
+    }
+    debugTimeline.add('writesDone');
+    if (before === this.maxInFlight) debugTimeline.add('writeFullMs', now - this.fullSince);
+    if (before === 1) debugTimeline.add('writeBusyMs', now - this.busySince);
   }
 
   private notify(): void {

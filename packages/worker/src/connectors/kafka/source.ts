@@ -8,9 +8,17 @@
 // the sink keeps up, and it keeps kafkajs fetching: with every partition paused kafkajs sleeps a
 // whole maxWaitTime before it looks again, which left the pipeline idle. Only a buffer still full
 // after that wait pauses the topic (resumed once read() drained half of it), so heartbeats and
-// rebalances are held up by at most that wait. Fetches ask for at most 256 KiB per partition, so
+// rebalances are held up by at most that wait. Fetches ask for at most 128 KiB per partition, so
 // one response (decoded all at once by kafkajs) cannot overshoot the budget by tens of thousands
 // of records.
+// Read-ahead size: kafkajs sends the next fetch only after eachBatch accepted every batch of the
+// previous response, and a fetch takes 100–200 ms on a loaded machine. With a budget smaller than
+// one response (10,000 records against ~20,000 in a 16 × 256 KiB response) every fetch went out
+// with the buffer full and the sink lane full, and the sink drained both long before the response
+// came back: Kafka → PostgreSQL ran at 55k rows/s with the worker idle 60 % (bench/RESULTS.md,
+// Run 3). The budget therefore holds several whole responses (40,000 records / 8 MiB against
+// ~10,000 records / 2 MiB per 16-partition response), so a fetch is in flight while the buffer
+// still feeds the sink.
 //
 // Rebalances (kafkajs reports each completed join with the member's assignment): buffered records
 // of revoked partitions are dropped (their new owner reads them from the committed offset), acks
@@ -35,6 +43,7 @@ import { translateKafkaError } from './errors.js';
 import { LagTracker } from './lag.js';
 import { partitionKey, recordToMessage } from './records.js';
 import { Section } from '../config-section.js';
+import { debugTimeline } from '../../runtime/debug-timeline.js';
 
 const OWNER = 'kafka source';
 
@@ -44,10 +53,10 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
 export const DEFAULT_REBALANCE_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_WAIT_TIME_MS = 500;
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
-export const DEFAULT_MAX_BUFFERED = 10_000;
-export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED = 40_000;
+export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Per-partition fetch size (kafkajs maxBytesPerPartition): bounds one fetch response's burst. */
-export const MAX_BYTES_PER_PARTITION = 256 * 1024;
+export const MAX_BYTES_PER_PARTITION = 128 * 1024;
 /** How long eachBatch waits for room in a full buffer before pausing the topic instead. */
 export const FULL_BUFFER_WAIT_MS = 1000;
 
@@ -62,9 +71,9 @@ export interface KafkaSourceSettings {
 }
 
 export interface KafkaSourceOptions {
-  /** Records buffered before the consumer pauses (default 10,000). */
+  /** Records buffered before the consumer pauses (default 40,000). */
   readonly maxBuffered?: number;
-  /** Key and value bytes buffered before the consumer pauses (default 4 MiB). */
+  /** Key and value bytes buffered before the consumer pauses (default 8 MiB). */
   readonly maxBufferedBytes?: number;
 }
 
@@ -193,6 +202,7 @@ export class KafkaSource implements Source {
     joined.catch(() => undefined);
     consumer.on(consumer.events.GROUP_JOIN, (event: ConsumerGroupJoinEvent) => this.onJoin(event));
     consumer.on(consumer.events.CRASH, (event: ConsumerCrashEvent) => this.onCrash(event));
+    if (debugTimeline.enabled) this.traceFetches(consumer);
     const onAbort = (): void => this.joinWaiter?.reject(new DataflowError(ErrorCode.shutdown, `${OWNER}: open aborted`, false));
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -206,6 +216,7 @@ export class KafkaSource implements Source {
       });
       await joined;
       log.info({ partitions: this.assignment() }, 'kafka consumer joined the group');
+      debugTimeline.gauge('sourceBuffered', () => this.buffered);
     } catch (error) {
       await this.release();
       throw translateKafkaError(error, this.errorContext);
@@ -289,6 +300,26 @@ export class KafkaSource implements Source {
     await this.release();
   }
 
+  /** Debug timeline: where a fetch's time goes (before the request, queued, on the wire, decoding after). */
+  private traceFetches(consumer: Consumer): void {
+    let startedAt = 0;
+    let responseAt = 0;
+    consumer.on(consumer.events.FETCH_START, () => (startedAt = Date.now()));
+    consumer.on(consumer.events.REQUEST, (event: { payload: { apiName: string; createdAt: number; sentAt: number; pendingDuration: number; duration: number } }) => {
+      const { apiName, createdAt, sentAt, pendingDuration, duration } = event.payload;
+      if (apiName !== 'Fetch') return;
+      debugTimeline.add('fetchPreMs', createdAt - startedAt);
+      debugTimeline.add('fetchPendingMs', pendingDuration);
+      debugTimeline.add('fetchNetMs', duration);
+      responseAt = sentAt + duration;
+    });
+    consumer.on(consumer.events.FETCH, (event: { payload: { duration: number } }) => {
+      debugTimeline.add('fetches');
+      debugTimeline.add('fetchMs', event.payload.duration);
+      debugTimeline.add('fetchPostMs', Date.now() - responseAt);
+    });
+  }
+
   // ---- kafkajs callbacks ---------------------------------------------------------------------
 
   private onBatch(payload: EachBatchPayload): Promise<void> {
@@ -307,6 +338,7 @@ export class KafkaSource implements Source {
       this.buffered += fresh.length;
       for (const record of fresh) this.bufferedBytes += recordBytes(record);
       this.fetchedUpTo.set(partition, BigInt(last.offset));
+      debugTimeline.add('fetched', fresh.length);
     }
     // Resolved = fetched: kafkajs fetches on from here. Commits happen only in ack().
     payload.resolveOffset(last.offset);
@@ -320,11 +352,17 @@ export class KafkaSource implements Source {
 
   /** Until read() takes records from a full buffer (or the source is reset), at most FULL_BUFFER_WAIT_MS. */
   private waitForRoom(): Promise<void> {
+    const waitStarted = performance.now();
+    debugTimeline.add('fetchWaits');
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.wakeFetcher?.(), FULL_BUFFER_WAIT_MS);
+      const timer = setTimeout(() => {
+        debugTimeline.add('fetchWaitTimeouts');
+        this.wakeFetcher?.();
+      }, FULL_BUFFER_WAIT_MS);
       this.wakeFetcher = () => {
         clearTimeout(timer);
         this.wakeFetcher = undefined;
+        debugTimeline.add('fetchWaitMs', performance.now() - waitStarted);
         resolve();
       };
     });
