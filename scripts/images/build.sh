@@ -73,7 +73,10 @@ build_one() { # <worker|controller> <extra buildah args…>
 read -r -a images <<<"${IMAGES:-worker controller}"
 for name in "${images[@]}"; do
   case "$name" in worker | controller) ;; *) img_die "IMAGES lists unknown image $name" ;; esac
-  build_one "$name" --layers
+  # Never from the layer cache: buildah 1.28 reuses a cached LABEL step even when the build
+  # argument it expands (REVISION, VERSION) changed, so a cached image carried a stale revision
+  # (seen in CI: same layers, different config digest). A full build costs about 20 s per image.
+  build_one "$name" --layers --no-cache
   read -r id digest <<<"$(image_digest "$(image_ref "$name")")"
   if [ "$verify" = 1 ]; then
     # A second build from scratch (no layer cache) must produce the very same image.

@@ -154,6 +154,17 @@ if [ -s "$admin_kubeconfig" ] && curl -sf -m 2 --cacert "$CACHE/run/k8s/certs/ap
   mkdir -p "$work/kube"
   "$kubectl_dir/kubectl" --kubeconfig "$admin_kubeconfig" config view --raw --flatten --minify > "$work/kube/config"
   chmod 0755 "$work/kube" && chmod 0644 "$work/kube/config"
+  # The operator is ready only once its DataFlow watch lists; on a fresh control plane (CI: the
+  # e2e suites that install it run later) the CRD has to be applied first (server-side: kubectl's
+  # client-side apply would drop the CEL rules).
+  "$kubectl_dir/kubectl" --kubeconfig "$admin_kubeconfig" apply --server-side --force-conflicts \
+    -f "$IMAGES_ROOT/deploy/crds/" >/dev/null
+  for _ in $(seq 60); do
+    established="$("$kubectl_dir/kubectl" --kubeconfig "$admin_kubeconfig" get crd dataflows.dataflow.dataflow.io \
+      -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')"
+    [ "$established" = True ] && break
+    sleep 1
+  done
   metrics_port="$(free_port)"
   health_port="$(free_port)"
   sigterm_check controller "http://127.0.0.1:$health_port/readyz" -v "$work/kube/config:/kube/config:ro" \
