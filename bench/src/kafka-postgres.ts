@@ -12,7 +12,7 @@
 //        [--rate 10000] [--latency-seconds 20] [--batch-size 5000] [--flush-seconds 0.01] [--poll-ms 200] [--cpu-prof <dir>]
 // The sink batch is 5,000 rows: the PostgreSQL sink has two batches in flight, so that holds as many
 // rows in memory as one 10,000-row batch did before writes were pipelined.
-//        [--worker-node-args "--max-old-space-size=128"] [--json]
+//        [--worker-node-args "--max-old-space-size=128"] [--source-config '{"readAheadRecords":10000}'] [--json]
 // With DATAFLOW_DEBUG_TIMELINE=1 the worker prints per-second flow-control counters (fetches, waits,
 // batches cut, writes in flight, acks; packages/worker/src/runtime/debug-timeline.ts), relayed here.
 import { execFile } from 'node:child_process';
@@ -27,7 +27,7 @@ import { testServices } from '@dataflow/testkit';
 import { createTopic as createKafkaTopic, deleteTopics as deleteKafkaTopics, kafkaClient, produceAll as produceKafka } from './kafka-topic.js';
 import type { KafkaClient } from './kafka-topic.js';
 import { CATEGORIES, NOTE, payload } from './table-rows.js';
-import { cpuSeconds, memoryBreakdown, metricsPort, peakRssMb, startWorker as startWorkerProcess, stopWorker } from './worker-process.js';
+import { cpuSeconds, memoryBreakdown, metricsPort, peakRssMb, startWorker as startWorkerProcess, stopWorker, workerExit } from './worker-process.js';
 import type { Worker } from './worker-process.js';
 
 const run = promisify(execFile);
@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
     'poll-ms': { type: 'string', default: '200' },
     'cpu-prof': { type: 'string' },
     'worker-node-args': { type: 'string', default: '' },
+    // Extra Kafka source settings as JSON, e.g. '{"readAheadRecords":10000}'.
+    'source-config': { type: 'string', default: '{}' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -55,6 +57,7 @@ const LATENCY_SECONDS = Number(args['latency-seconds']);
 const BATCH_SIZE = Number(args['batch-size']);
 const FLUSH_SECONDS = Number(args['flush-seconds']);
 const POLL_MS = Number(args['poll-ms']);
+const SOURCE_CONFIG = JSON.parse(args['source-config']) as Record<string, unknown>;
 const services = testServices();
 const stamp = Date.now().toString(36);
 
@@ -85,7 +88,7 @@ async function createTable(table: string, primaryKey: boolean): Promise<void> {
 
 function spec(topic: string, table: string, upsert: boolean): DataFlowSpec {
   return {
-    source: { type: 'kafka', config: { brokers: services.kafkaBrokers.split(','), topic, startOffset: 'earliest' } },
+    source: { type: 'kafka', config: { brokers: services.kafkaBrokers.split(','), topic, startOffset: 'earliest', ...SOURCE_CONFIG } },
     sink: {
       type: 'postgresql',
       config: { connectionString: services.pgUrl, table, batchSize: BATCH_SIZE, batchFlushIntervalSeconds: FLUSH_SECONDS, ...(upsert ? { upsertMode: true, conflictKey: 'id' } : {}) },
@@ -145,7 +148,8 @@ async function drain(mode: 'append' | 'upsert', topic: string): Promise<Throughp
       rowsAtFirst = rows;
     }
     if (rows >= N) break;
-    if (worker.child.exitCode !== null) throw new Error(`the ${mode} worker exited ${worker.child.exitCode}: ${worker.lines.slice(-5).join('\n')}`);
+    const exit = workerExit(worker);
+    if (exit !== undefined) throw new Error(`the ${mode} worker ended (${exit}): ${worker.lines.slice(-5).join('\n')}`);
     if (performance.now() > deadline) throw new Error(`${mode}: only ${rows} of ${N} rows after 30 min`);
     await delay(rows === 0 ? 50 : POLL_MS);
   }

@@ -9,7 +9,7 @@ import type { LatencySummary } from './commit-watch.js';
 import type { KafkaClient } from './kafka-topic.js';
 import { createTopic, deleteTopics, produceSteadily } from './kafka-topic.js';
 import { payload } from './table-rows.js';
-import { cpuSeconds, memoryBreakdown, peakRssMb, startWorker, stopWorker } from './worker-process.js';
+import { cpuSeconds, memoryBreakdown, peakRssMb, startWorker, stopWorker, workerExit } from './worker-process.js';
 import type { WorkerOptions } from './worker-process.js';
 
 /** What a benchmark knows about its sink: the table, the worker spec, the rows it holds. */
@@ -68,7 +68,8 @@ export async function drain(sink: SinkUnderTest, kafka: KafkaClient, opts: { nam
         committedAtFirst = committed;
       }
       if (committed >= opts.n) break;
-      if (worker.child.exitCode !== null) throw new Error(`the ${opts.name} worker exited ${worker.child.exitCode}: ${worker.lines.slice(-5).join('\n')}`);
+      const exit = workerExit(worker);
+      if (exit !== undefined) throw new Error(`the ${opts.name} worker ended (${exit}): ${worker.lines.slice(-5).join('\n')}`);
       if (performance.now() > deadline) throw new Error(`${opts.name}: only ${committed} of ${opts.n} messages committed in time; worker log: ${worker.lines.slice(-3).join('\n')}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -116,13 +117,13 @@ export async function latency(sink: SinkUnderTest, kafka: KafkaClient, opts: { n
     await warmup.disconnect();
     const deadline = performance.now() + 120_000;
     while (watch.committedTotal() < 1) {
-      if (worker.child.exitCode !== null || performance.now() > deadline) throw new Error(`${opts.name}: the worker did not commit the warm-up message: ${worker.lines.slice(-5).join('\n')}`);
+      if (workerExit(worker) !== undefined || performance.now() > deadline) throw new Error(`${opts.name}: the worker did not commit the warm-up message: ${worker.lines.slice(-5).join('\n')}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const produced = await produceSteadily(kafka, opts.topic, { rate: opts.rate, seconds: opts.seconds, partitions: opts.partitions, payload });
     const until = performance.now() + 300_000;
     while (watch.committedTotal() < produced.messages + 1) {
-      if (worker.child.exitCode !== null || performance.now() > until) throw new Error(`${opts.name}: ${watch.committedTotal()} of ${produced.messages + 1} committed`);
+      if (workerExit(worker) !== undefined || performance.now() > until) throw new Error(`${opts.name}: ${watch.committedTotal()} of ${produced.messages + 1} committed`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

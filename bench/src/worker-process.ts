@@ -62,8 +62,18 @@ export async function memoryBreakdown(worker: Worker): Promise<Record<string, nu
   return out;
 }
 
+/**
+ * How the worker ended, or undefined while it runs. A worker killed by a signal (a V8 heap-limit
+ * abort is SIGABRT) has no exit code, only a signal.
+ */
+export function workerExit(worker: Worker): string | undefined {
+  const { exitCode, signalCode } = worker.child;
+  if (exitCode !== null) return `exit ${exitCode}`;
+  return signalCode === null ? undefined : `signal ${signalCode}`;
+}
+
 export async function stopWorker(worker: Worker): Promise<number | null> {
-  if (worker.child.exitCode !== null) return worker.child.exitCode;
+  if (workerExit(worker) !== undefined) return worker.child.exitCode;
   const exited = new Promise<number | null>((resolve) => worker.child.once('exit', (code) => resolve(code)));
   worker.child.kill('SIGTERM');
   const code = await exited;

@@ -48,6 +48,8 @@ export interface KafkaSourceConfig extends KafkaConnectionConfig, KafkaAvroConfi
   heartbeatIntervalMs?: number;
   maxWaitTimeMs?: number;
   maxBytes?: number;
+  readAheadRecords?: number;
+  readAheadBytes?: number;
 }
 
 /** Where the record key comes from; absent: the message's own key (a Kafka source's record key). */
@@ -139,6 +141,14 @@ export const kafkaSourceSchema: JsonSchema = obj(
     }),
     maxWaitTimeMs: int('Longest time in milliseconds the broker waits for data before answering a fetch.', { minimum: 0, default: 500 }),
     maxBytes: int('Upper bound in bytes of one fetch response.', { minimum: 1024, default: 10485760 }),
+    readAheadRecords: int('Records fetched ahead of the pipeline before the consumer waits (read-ahead). More keeps the next fetch in flight while the sink writes; fewer lowers the worker memory (docs/operations.md, "Worker memory").', {
+      minimum: 100,
+      default: 40000,
+    }),
+    readAheadBytes: int('Key and value bytes fetched ahead of the pipeline before the consumer waits; whichever of readAheadRecords and readAheadBytes is reached first applies.', {
+      minimum: 65536,
+      default: 8388608,
+    }),
   },
 );
 

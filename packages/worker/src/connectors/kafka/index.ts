@@ -9,7 +9,7 @@ export {
   kafkaSourceFactory,
   parseKafkaSourceConfig,
 } from './source.js';
-export type { KafkaSourceOptions, KafkaSourceSettings } from './source.js';
+export type { KafkaSourceSettings } from './source.js';
 export { DEFAULT_MAX_REQUEST_BYTES, KafkaSink, kafkaSinkFactory, parseKafkaSinkConfig } from './sink.js';
 export type { KafkaSinkOptions, KafkaSinkSettings } from './sink.js';
 export { KAFKA_CLIENT_ID } from './client.js';

@@ -117,11 +117,14 @@ void describe('kafka connector configs', () => {
     const defaults = parseKafkaSourceConfig({});
     assert.deepEqual(
       { ...defaults, raw: undefined },
-      { raw: undefined, startOffset: 'earliest', sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 10_000, maxWaitTimeMs: 500, maxBytes: 10 * 1024 * 1024 },
+      { raw: undefined, startOffset: 'earliest', sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 10_000, maxWaitTimeMs: 500, maxBytes: 10 * 1024 * 1024, readAheadRecords: 40_000, readAheadBytes: 8 * 1024 * 1024 },
     );
     const custom = parseKafkaSourceConfig({ startOffset: 'latest', sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3000, maxWaitTimeMs: 100 });
     assert.equal(custom.startOffset, 'latest');
     assert.equal(custom.rebalanceTimeoutMs, 30_000);
+    const small = parseKafkaSourceConfig({ readAheadRecords: 5000, readAheadBytes: 1 << 20 });
+    assert.deepEqual([small.readAheadRecords, small.readAheadBytes], [5000, 1 << 20]);
+    assert.throws(() => parseKafkaSourceConfig({ readAheadRecords: 10 }), /config\.readAheadRecords/);
     assert.throws(() => parseKafkaSourceConfig({ sessionTimeoutMs: 6000, heartbeatIntervalMs: 6000 }), /heartbeatIntervalMs must be below sessionTimeoutMs/);
     assert.throws(() => parseKafkaSourceConfig({ startOffset: 'middle' }), /config\.startOffset must be one of earliest, latest/);
   });

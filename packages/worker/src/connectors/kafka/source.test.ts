@@ -8,7 +8,6 @@ import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { PluginContext } from '../../plugin.js';
 import { silentLogger } from '../../runtime/silent-logger.js';
 import { FULL_BUFFER_WAIT_MS, KafkaSource, MAX_BYTES_PER_PARTITION, parseKafkaSourceConfig } from './source.js';
-import type { KafkaSourceOptions } from './source.js';
 
 const TOPIC = 'h9-orders';
 const PARTITIONS = 16;
@@ -30,8 +29,8 @@ interface Internals {
   consumer: unknown;
 }
 
-function openedSource(options: KafkaSourceOptions = {}): { source: KafkaSource; internals: Internals } {
-  const source = new KafkaSource(parseKafkaSourceConfig({ brokers: ['127.0.0.1:1'], topic: TOPIC }), ctx, options);
+function openedSource(config: Record<string, unknown> = {}): { source: KafkaSource; internals: Internals } {
+  const source = new KafkaSource(parseKafkaSourceConfig({ brokers: ['127.0.0.1:1'], topic: TOPIC, ...config }), ctx);
   const internals = source as unknown as Internals;
   internals.topic = TOPIC;
   internals.assigned = new Set(Array.from({ length: PARTITIONS }, (_, partition) => partition));
@@ -73,7 +72,7 @@ void describe('kafka source read-ahead', () => {
   });
 
   void it('releases a waiting eachBatch as soon as read() makes room, not on the timer', async () => {
-    const { source, internals } = openedSource({ maxBuffered: 100 });
+    const { source, internals } = openedSource({ readAheadRecords: 100 });
     const waiting = internals.onBatch(batch(0, 0, 150));
     assert.equal(await settlesWithin(waiting, 50), false, 'a full buffer must hold eachBatch');
     const started = performance.now();
@@ -81,6 +80,13 @@ void describe('kafka source read-ahead', () => {
     assert.equal(messages.length, 100);
     assert.ok(await settlesWithin(waiting, FULL_BUFFER_WAIT_MS / 2), 'eachBatch still waiting after read() freed room');
     assert.ok(performance.now() - started < FULL_BUFFER_WAIT_MS / 2);
+    await source.close();
+  });
+
+  void it('holds eachBatch once readAheadBytes of keys and values are buffered', async () => {
+    const { source, internals } = openedSource({ readAheadBytes: 65536 });
+    const records = Math.ceil(65536 / VALUE.length);
+    assert.equal(await settlesWithin(internals.onBatch(batch(0, 0, records)), 50), false, 'a byte budget reached must hold eachBatch');
     await source.close();
   });
 });

@@ -18,7 +18,8 @@
 // came back: Kafka → PostgreSQL ran at 55k rows/s with the worker idle 60 % (bench/RESULTS.md,
 // Run 3). The budget therefore holds several whole responses (40,000 records / 8 MiB against
 // ~10,000 records / 2 MiB per 16-partition response), so a fetch is in flight while the buffer
-// still feeds the sink.
+// still feeds the sink. These are the defaults of `readAheadRecords` / `readAheadBytes`; a worker
+// with a tight memory limit lowers them at some throughput (docs/operations.md, "Worker memory").
 //
 // Rebalances (kafkajs reports each completed join with the member's assignment): buffered records
 // of revoked partitions are dropped (their new owner reads them from the committed offset), acks
@@ -53,6 +54,7 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
 export const DEFAULT_REBALANCE_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_WAIT_TIME_MS = 500;
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+/** Read-ahead defaults (readAheadRecords / readAheadBytes): several whole fetch responses, see above. */
 export const DEFAULT_MAX_BUFFERED = 40_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Per-partition fetch size (kafkajs maxBytesPerPartition): bounds one fetch response's burst. */
@@ -68,13 +70,8 @@ export interface KafkaSourceSettings {
   readonly rebalanceTimeoutMs: number;
   readonly maxWaitTimeMs: number;
   readonly maxBytes: number;
-}
-
-export interface KafkaSourceOptions {
-  /** Records buffered before the consumer pauses (default 40,000). */
-  readonly maxBuffered?: number;
-  /** Key and value bytes buffered before the consumer pauses (default 8 MiB). */
-  readonly maxBufferedBytes?: number;
+  readonly readAheadRecords: number;
+  readonly readAheadBytes: number;
 }
 
 /** Checks the parts of the config that need no I/O; connection, group, TLS, SASL and Avro are resolved at open. */
@@ -91,6 +88,8 @@ export function parseKafkaSourceConfig(config: Record<string, unknown>): KafkaSo
     rebalanceTimeoutMs: Math.max(DEFAULT_REBALANCE_TIMEOUT_MS, sessionTimeoutMs),
     maxWaitTimeMs: section.optionalInteger('maxWaitTimeMs', 0) ?? DEFAULT_MAX_WAIT_TIME_MS,
     maxBytes: section.optionalInteger('maxBytes', 1024) ?? DEFAULT_MAX_BYTES,
+    readAheadRecords: section.optionalInteger('readAheadRecords', 100) ?? DEFAULT_MAX_BUFFERED,
+    readAheadBytes: section.optionalInteger('readAheadBytes', 65536) ?? DEFAULT_MAX_BUFFERED_BYTES,
   };
 }
 
@@ -150,11 +149,11 @@ export class KafkaSource implements Source {
   private wakeFetcher: (() => void) | undefined;
   private joinWaiter: JoinWaiter | undefined;
 
-  constructor(settings: KafkaSourceSettings, ctx: PluginContext, options: KafkaSourceOptions = {}) {
+  constructor(settings: KafkaSourceSettings, ctx: PluginContext) {
     this.settings = settings;
     this.ctx = ctx;
-    this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
-    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.maxBuffered = settings.readAheadRecords;
+    this.maxBufferedBytes = settings.readAheadBytes;
   }
 
   /** The consumer group in use (after open). */
