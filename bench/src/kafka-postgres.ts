@@ -12,7 +12,8 @@
 //        [--rate 10000] [--latency-seconds 20] [--batch-size 5000] [--flush-seconds 0.01] [--poll-ms 200] [--cpu-prof <dir>]
 // The sink batch is 5,000 rows: the PostgreSQL sink has two batches in flight, so that holds as many
 // rows in memory as one 10,000-row batch did before writes were pipelined.
-//        [--worker-node-args "--max-old-space-size=128"] [--source-config '{"readAheadRecords":10000}'] [--json]
+//        [--worker-node-args "--max-old-space-size=128"] [--source-config '{"readAheadRecords":10000}']
+//        [--sink-config '{"writesInFlight":4}'] [--json]
 // With DATAFLOW_DEBUG_TIMELINE=1 the worker prints per-second flow-control counters (fetches, waits,
 // batches cut, writes in flight, acks; packages/worker/src/runtime/debug-timeline.ts), relayed here.
 import { execFile } from 'node:child_process';
@@ -27,7 +28,7 @@ import { testServices } from '@dataflow/testkit';
 import { createTopic as createKafkaTopic, deleteTopics as deleteKafkaTopics, kafkaClient, produceAll as produceKafka } from './kafka-topic.js';
 import type { KafkaClient } from './kafka-topic.js';
 import { CATEGORIES, NOTE, payload } from './table-rows.js';
-import { cpuSeconds, memoryBreakdown, metricsPort, peakRssMb, startWorker as startWorkerProcess, stopWorker, workerExit } from './worker-process.js';
+import { cpuSeconds, memoryBreakdown, metricsPort, peakRssMb, startWorker as startWorkerProcess, podNodeOptions, stopWorker, workerExit } from './worker-process.js';
 import type { Worker } from './worker-process.js';
 
 const run = promisify(execFile);
@@ -47,6 +48,8 @@ const { values: args } = parseArgs({
     'worker-node-args': { type: 'string', default: '' },
     // Extra Kafka source settings as JSON, e.g. '{"readAheadRecords":10000}'.
     'source-config': { type: 'string', default: '{}' },
+    // Extra PostgreSQL sink settings as JSON, e.g. '{"writesInFlight":4}'.
+    'sink-config': { type: 'string', default: '{}' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -58,6 +61,7 @@ const BATCH_SIZE = Number(args['batch-size']);
 const FLUSH_SECONDS = Number(args['flush-seconds']);
 const POLL_MS = Number(args['poll-ms']);
 const SOURCE_CONFIG = JSON.parse(args['source-config']) as Record<string, unknown>;
+const SINK_CONFIG = JSON.parse(args['sink-config']) as Record<string, unknown>;
 const services = testServices();
 const stamp = Date.now().toString(36);
 
@@ -91,7 +95,7 @@ function spec(topic: string, table: string, upsert: boolean): DataFlowSpec {
     source: { type: 'kafka', config: { brokers: services.kafkaBrokers.split(','), topic, startOffset: 'earliest', ...SOURCE_CONFIG } },
     sink: {
       type: 'postgresql',
-      config: { connectionString: services.pgUrl, table, batchSize: BATCH_SIZE, batchFlushIntervalSeconds: FLUSH_SECONDS, ...(upsert ? { upsertMode: true, conflictKey: 'id' } : {}) },
+      config: { connectionString: services.pgUrl, table, batchSize: BATCH_SIZE, batchFlushIntervalSeconds: FLUSH_SECONDS, ...SINK_CONFIG, ...(upsert ? { upsertMode: true, conflictKey: 'id' } : {}) },
     },
   };
 }
@@ -260,6 +264,7 @@ async function main(): Promise<void> {
   const topic = `bench-kafka-postgres-${stamp}`;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load ${loadavg().map((l) => l.toFixed(2)).join(', ')}`;
   console.error(`kafka → postgresql bench: ${N.toLocaleString('en-US')} messages (~${Buffer.byteLength(payload(N, Date.now()))} B) on ${PARTITIONS} partitions; ${machine}`);
+  console.error(`worker NODE_OPTIONS (as a pod with the default 512Mi limit): ${podNodeOptions(spec('t', 't', false)) ?? '(none)'}; extra flags: ${args['worker-node-args'] || '(none)'}; source config: ${JSON.stringify(SOURCE_CONFIG)}; sink config: ${JSON.stringify(SINK_CONFIG)}`);
   await createTopic(topic);
   const produceSeconds = await produceAll(topic, N);
   console.error(`produced in ${produceSeconds.toFixed(1)} s`);

@@ -1,13 +1,14 @@
 // One real worker process (packages/worker/dist/main.js) for the sink benchmarks: started from a
 // DataFlow spec rendered into its worker config, its CPU time and peak RSS read from /proc, its
-// memory gauges from its own /metrics, stopped with SIGTERM.
+// memory gauges from its own /metrics, stopped with SIGTERM. Like a pod, it gets the NODE_OPTIONS
+// the operator renders for the spec's memory limit (the default 512Mi when the spec sets none).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderWorkerConfig, serializeWorkerConfig } from '@dataflow/api';
+import { DEFAULT_RESOURCES, renderWorkerConfig, serializeWorkerConfig, workerNodeOptions } from '@dataflow/api';
 import type { DataFlowSpec } from '@dataflow/api';
 
 const WORKER_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'worker', 'dist', 'main.js');
@@ -22,8 +23,21 @@ export interface Worker {
 export interface WorkerOptions {
   /** Directory for a `--cpu-prof` profile named `<name>.cpuprofile`; absent: no profiling. */
   readonly cpuProfDir?: string | undefined;
-  /** Extra node flags, space-separated (e.g. "--max-old-space-size=128"). */
+  /** Extra node flags, space-separated (e.g. "--max-old-space-size=128"); they override NODE_OPTIONS. */
   readonly nodeArgs?: string | undefined;
+}
+
+/** The heap flags a worker pod of this spec gets (the operator's NODE_OPTIONS), or none. */
+export function podNodeOptions(spec: DataFlowSpec): string | undefined {
+  return workerNodeOptions(spec.resources ?? DEFAULT_RESOURCES);
+}
+
+function podEnv(spec: DataFlowSpec): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS'];
+  const options = podNodeOptions(spec);
+  if (options !== undefined) env['NODE_OPTIONS'] = options;
+  return env;
 }
 
 export async function startWorker(name: string, spec: DataFlowSpec, options: WorkerOptions = {}): Promise<Worker> {
@@ -34,6 +48,7 @@ export async function startWorker(name: string, spec: DataFlowSpec, options: Wor
   const nodeArgs = [...(options.nodeArgs ?? '').split(' ').filter(Boolean), ...profile];
   const child = spawn(process.execPath, [...nodeArgs, WORKER_MAIN, '--config', config, '--port', '0', '--state-dir', join(dir, 'state'), '--no-kubernetes', '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: podEnv(spec),
   });
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) stream?.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));

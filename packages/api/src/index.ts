@@ -15,3 +15,4 @@ export * from './defaults.js';
 export * from './conditions.js';
 export * from './worker-config.js';
 export * from './json-util.js';
+export * from './worker-heap.js';

@@ -37,7 +37,8 @@ export function topLevelFieldSchemas(): Record<string, JsonSchema> {
     }),
     resources: kubeObject(
       'Compute resources of the worker container (core/v1 ResourceRequirements: requests, limits). ' +
-        'Absent: requests cpu 100m, memory 128Mi; limits cpu 500m, memory 512Mi.',
+        'Absent: requests cpu 100m, memory 128Mi; limits cpu 500m, memory 512Mi. ' +
+        "A memory limit also caps the worker's V8 heap at half of it (NODE_OPTIONS), so the worker collects garbage instead of being OOM-killed.",
     ),
     nodeSelector: map('Node labels the worker pods must match (core/v1 PodSpec nodeSelector).', str('Required value of the node label.')),
     affinity: kubeObject('Scheduling constraints of the worker pods (core/v1 Affinity: nodeAffinity, podAffinity, podAntiAffinity).'),

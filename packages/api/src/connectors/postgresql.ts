@@ -1,6 +1,6 @@
 // PostgreSQL source and sink: config types, JSON schemas and cross-field rules
 // (upstream-reference.md §1.4.2, §1.5.2, §1.5.7; field names and defaults kept, §9 gaps closed).
-import { bool, obj, str } from '../json-schema.js';
+import { bool, int, obj, str } from '../json-schema.js';
 import type { JsonSchema } from '../json-schema.js';
 import { secretRefSchema } from '../refs.js';
 import type { SecretRef } from '../refs.js';
@@ -30,6 +30,7 @@ export interface PostgresqlSinkConfig extends PostgresqlConnectionConfig, RawMod
   upsertStrategy?: UpsertStrategy;
   upsertVersionColumn?: string;
   softDeleteColumn?: string;
+  writesInFlight?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -80,6 +81,11 @@ export const postgresqlSinkSchema: JsonSchema = obj(
     softDeleteColumn: str('Timestamp column set to NOW() for messages whose metadata operation is delete, instead of writing the row.', {
       minLength: 1,
     }),
+    writesInFlight: int(
+      'Batches written at once, each in its own transaction on its own connection, so one batch is sent while the previous one commits. ' +
+        'Batches that share an upsert or soft-delete key are never in flight together; acknowledgements stay in order.',
+      { minimum: 1, maximum: 8, default: 2 },
+    ),
     ...rawModeProperties(),
   },
 );

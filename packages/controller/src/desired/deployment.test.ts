@@ -58,7 +58,13 @@ void describe('buildWorkerDeployment', () => {
     const { container, pod } = podOf(kafkaToPostgresSpec());
     assert.deepEqual(container.args?.slice(0, 4), ['--config', '/etc/dataflow/flow.json', '--secrets-dir', SECRETS_DIR]);
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
-    assert.deepEqual(env, { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', DATAFLOW_FLOW_NAME: 'orders' });
+    // Default resources: a 512Mi limit, so V8's heap is capped to fit inside it.
+    assert.deepEqual(env, {
+      POD_NAME: 'metadata.name',
+      POD_NAMESPACE: 'metadata.namespace',
+      DATAFLOW_FLOW_NAME: 'orders',
+      NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=16',
+    });
     const config = pod.volumes?.find((v) => v.name === 'config');
     assert.equal(config?.configMap?.name, 'df-orders-config');
     assert.ok(container.volumeMounts?.some((m) => m.name === 'config' && m.mountPath === '/etc/dataflow' && m.readOnly === true));
@@ -90,6 +96,13 @@ void describe('buildWorkerDeployment', () => {
     assert.equal(podOf({ ...kafkaToPostgresSpec(), replicas: 3 }).object.spec.replicas, 3);
     assert.equal(podOf({ ...kafkaToPostgresSpec(), replicas: 3, suspend: true }).object.spec.replicas, 0);
     assert.equal(podOf(postgresToStdoutSpec()).object.spec.replicas, 1);
+  });
+
+  void it('sizes the V8 heap from the memory limit, and leaves it alone without one', () => {
+    const nodeOptions = (resources: Record<string, unknown>) => podOf({ ...kafkaToPostgresSpec(), resources }).container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+    assert.equal(nodeOptions({ limits: { memory: '2Gi' } }), '--max-old-space-size=1024');
+    assert.equal(nodeOptions({ limits: { memory: '300Mi' } }), '--max-old-space-size=150 --max-semi-space-size=16');
+    assert.equal(nodeOptions({ requests: { memory: '1Gi' } }), undefined);
   });
 
   void it('applies default resources and copies scheduling fields', () => {

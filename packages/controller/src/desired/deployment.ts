@@ -13,6 +13,7 @@ import {
   secretRefsOf,
   workerLabels,
   workerSelector,
+  workerNodeOptions,
 } from '@dataflow/api';
 import type { DataFlowSpec } from '@dataflow/api';
 import type { V1Container, V1DeploymentSpec, V1PodSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
@@ -102,6 +103,11 @@ function volumesFor(flow: FlowRef, secrets: ReadonlyArray<{ name: string; keys: 
   return { volumes, mounts };
 }
 
+function heapOptions(spec: DataFlowSpec): Array<{ name: string; value: string }> {
+  const options = workerNodeOptions(spec.resources);
+  return options === undefined ? [] : [{ name: 'NODE_OPTIONS', value: options }];
+}
+
 function workerContainer(input: WorkerDeploymentInput, mounts: V1VolumeMount[]): V1Container {
   const { spec, flow } = input;
   return {
@@ -113,6 +119,8 @@ function workerContainer(input: WorkerDeploymentInput, mounts: V1VolumeMount[]):
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'DATAFLOW_FLOW_NAME', value: flow.name },
+      // V8's heap sized to the container's memory limit (@dataflow/api worker-heap.ts).
+      ...heapOptions(spec),
     ],
     ports: [{ name: 'http', containerPort: WORKER_HTTP_PORT, protocol: 'TCP' }],
     livenessProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },

@@ -27,7 +27,7 @@ function versions(total: number, keys: number): Message[] {
 }
 
 async function drain(table: string, messages: readonly Message[], config: Record<string, unknown>, writesInFlight: number): Promise<{ committed: number; concurrent: number }> {
-  const sink = new PostgresqlSink(parsePostgresqlSinkConfig({ connectionString: pgUrl, table, ...config }), testContext(), { writesInFlight });
+  const sink = new PostgresqlSink(parsePostgresqlSinkConfig({ connectionString: pgUrl, table, ...config, writesInFlight }), testContext());
   const source = new MemorySource({ messages });
   // Counts how many writes overlap, to show the pipelining is real.
   let active = 0;

@@ -29,6 +29,8 @@ export interface PostgresqlSinkSettings {
   readonly rawMode: boolean;
   readonly flattenMetadataColumns: boolean;
   readonly flattenMetadataColumnsPrefix: string;
+  /** Batches in write() at once, one connection each (default 2). */
+  readonly writesInFlight: number;
 }
 
 export const SOURCE_DEFAULTS = { pollIntervalSeconds: 5, readBatchSize: 0, changeTrackingColumn: 'updated_at', orderByColumn: 'id' } as const;
@@ -47,6 +49,10 @@ export function parsePostgresqlSourceConfig(config: Record<string, unknown>): Po
     ...(table === undefined ? {} : { table }),
   };
 }
+
+/** Writes in flight per PostgreSQL sink: the default and the most the spec allows. */
+export const DEFAULT_WRITES_IN_FLIGHT = 2;
+export const MAX_WRITES_IN_FLIGHT = 8;
 
 export function parsePostgresqlSinkConfig(config: Record<string, unknown>): PostgresqlSinkSettings {
   const fields = new ConfigFields(config, 'postgresql sink');
@@ -72,7 +78,10 @@ export function parsePostgresqlSinkConfig(config: Record<string, unknown>): Post
   const flattenMetadataColumns = fields.optionalBoolean('flattenMetadataColumns', false);
   if (flattenMetadataColumns && !rawMode) throw fields.fail('flattenMetadataColumns', 'works only with rawMode: true');
   const softDeleteColumn = optionalString(config, fields, 'softDeleteColumn');
+  const writesInFlight = fields.optionalNumber('writesInFlight', { integer: true, min: 1 }) ?? DEFAULT_WRITES_IN_FLIGHT;
+  if (writesInFlight > MAX_WRITES_IN_FLIGHT) throw fields.fail('writesInFlight', `must be at most ${MAX_WRITES_IN_FLIGHT}, got ${writesInFlight}`);
   return {
+    writesInFlight,
     connectionString,
     table,
     autoCreateTable: fields.optionalBoolean('autoCreateTable', false),

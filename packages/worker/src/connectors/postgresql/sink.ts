@@ -14,7 +14,7 @@
 // The table's columns are read once at open (and after the sink creates the table); payload keys
 // that are not columns are ignored with one warning per key.
 //
-// The runtime may have `writesInFlight` batches (default 2) in write() at once: each takes its own
+// The runtime may have `writesInFlight` batches (config, default 2) in write() at once: each takes its own
 // connection from a small pool, so one COPY is sent while the previous one commits. Batches that
 // touch the same conflict key (upsert, soft delete) are never in flight together (`conflictKeys`),
 // so a newer value cannot be overwritten by an older batch committing after it.
@@ -41,11 +41,7 @@ import { columnArrays, softDeleteStatement, upsertStatement } from './upsert.js'
 
 export interface PostgresqlSinkOptions {
   readonly connectTimeoutMs?: number;
-  /** Batches written at once, one connection each (default 2). */
-  readonly writesInFlight?: number;
 }
-
-export const DEFAULT_WRITES_IN_FLIGHT = 2;
 
 const OWNER = 'postgresql sink';
 const BEGIN = 'BEGIN; SET CONSTRAINTS ALL IMMEDIATE';
@@ -117,9 +113,7 @@ export class PostgresqlSink implements Sink {
     this.ctx = ctx;
     this.log = ctx.log.child({ connector: OWNER });
     this.connectTimeoutMs = options.connectTimeoutMs;
-    const writes = options.writesInFlight ?? DEFAULT_WRITES_IN_FLIGHT;
-    if (!Number.isInteger(writes) || writes < 1) throw new ConfigError(`${OWNER}: writesInFlight must be a positive integer, got ${writes}`);
-    this.concurrentWrites = writes;
+    this.concurrentWrites = settings.writesInFlight;
   }
 
   async open(signal: AbortSignal): Promise<void> {
