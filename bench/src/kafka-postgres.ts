@@ -28,7 +28,7 @@ import { testServices } from '@dataflow/testkit';
 import { createTopic as createKafkaTopic, deleteTopics as deleteKafkaTopics, kafkaClient, produceAll as produceKafka } from './kafka-topic.js';
 import type { KafkaClient } from './kafka-topic.js';
 import { CATEGORIES, NOTE, payload } from './table-rows.js';
-import { cpuSeconds, memoryBreakdown, metricsPort, peakRssMb, startWorker as startWorkerProcess, podNodeOptions, stopWorker, workerExit } from './worker-process.js';
+import { cpuSeconds, memoryBreakdown, metricsPort, peakRssMb, startWorker as startWorkerProcess, podNodeOptions, relayTimeline, stopWorker, workerExit } from './worker-process.js';
 import type { Worker } from './worker-process.js';
 
 const run = promisify(execFile);
@@ -163,8 +163,7 @@ async function drain(mode: 'append' | 'upsert', topic: string): Promise<Throughp
   const memory = await memoryBreakdown(worker).catch(() => ({}));
   const sinkWrites = await sinkWriteTime(worker).catch(() => ({ batches: 0, seconds: 0 }));
   const exitCode = await stopWorker(worker);
-  // DATAFLOW_DEBUG_TIMELINE=1 (inherited by the worker): its per-second flow-control counters.
-  for (const line of worker.lines) if (line.startsWith('dataflow-timeline ')) console.error(`${mode} ${line}`);
+  relayTimeline(worker, mode);
   await query(`DROP TABLE ${table}`);
   const seconds = (doneAt - firstAt) / 1000;
   return {

@@ -9,7 +9,7 @@ import type { LatencySummary } from './commit-watch.js';
 import type { KafkaClient } from './kafka-topic.js';
 import { createTopic, deleteTopics, produceSteadily } from './kafka-topic.js';
 import { payload } from './table-rows.js';
-import { cpuSeconds, memoryBreakdown, peakRssMb, startWorker, stopWorker, workerExit } from './worker-process.js';
+import { cpuSeconds, memoryBreakdown, peakRssMb, startWorker, relayTimeline, stopWorker, workerExit } from './worker-process.js';
 import type { WorkerOptions } from './worker-process.js';
 
 /** What a benchmark knows about its sink: the table, the worker spec, the rows it holds. */
@@ -78,6 +78,7 @@ export async function drain(sink: SinkUnderTest, kafka: KafkaClient, opts: { nam
     const rss = await peakRssMb(pid);
     const memory = await memoryBreakdown(worker).catch(() => ({}));
     const exitCode = await stopWorker(worker);
+    relayTimeline(worker, opts.name);
     const rows = await sink.rowCount(opts.table);
     if (rows !== opts.n) throw new Error(`${opts.name}: the table has ${rows} rows for ${opts.n} committed messages`);
     const seconds = (doneAt - firstAt) / 1000;

@@ -96,6 +96,11 @@ export async function stopWorker(worker: Worker): Promise<number | null> {
   return code;
 }
 
+/** DATAFLOW_DEBUG_TIMELINE=1 (inherited by the worker): relays its per-second flow-control counters. */
+export function relayTimeline(worker: Worker, label: string): void {
+  for (const line of worker.lines) if (line.startsWith('dataflow-timeline ')) console.error(`${label} ${line}`);
+}
+
 /** utime + stime of a live process, in seconds. */
 export async function cpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');

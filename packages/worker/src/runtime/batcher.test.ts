@@ -4,6 +4,7 @@ import type { Message } from '../message.js';
 import { AckTicket } from './ack-tracker.js';
 import { Batcher } from './batcher.js';
 import type { Segment } from './batcher.js';
+import { collected } from './gc-test-support.js';
 
 function segment(from: number, count: number): Segment {
   const messages: Message[] = [];
@@ -63,5 +64,18 @@ void describe('Batcher', () => {
 
   void it('rejects a non-positive batch size', () => {
     assert.throws(() => new Batcher({ maxSize: 0, maxAgeMs: 1 }), /positive integer/);
+  });
+
+  void it('lets go of a taken segment while later ones stay queued', async () => {
+    const batcher = new Batcher({ maxSize: 10, maxAgeMs: 1000 });
+    const taken = ((): WeakRef<object> => {
+      const first = segment(1, 10);
+      batcher.add(first, 0);
+      batcher.add(segment(11, 5), 0);
+      assert.equal(batcher.take()?.messages, first.messages);
+      return new WeakRef(first.messages);
+    })();
+    assert.equal(batcher.size, 5);
+    assert.ok(await collected(taken), 'the batcher still holds the messages of a segment it handed out');
   });
 });

@@ -43,7 +43,8 @@ interface Queued {
 
 export class Batcher {
   readonly policy: BatchPolicy;
-  private readonly queue: Queued[] = [];
+  /** Segments from headIndex on; slots before it are emptied as their segments are taken. */
+  private readonly queue: (Queued | undefined)[] = [];
   private headIndex = 0;
   /** Messages of the head segment already taken. */
   private headOffset = 0;
@@ -108,6 +109,10 @@ export class Batcher {
     this.headOffset += taken;
     if (this.headOffset < head.segment.messages.length) return;
     this.headOffset = 0;
+    // Drop the taken segment now: a slot kept until the next compaction held its messages (up to
+    // 1,024 segments of them) in memory long after they were written — 200,000 messages, hundreds
+    // of MB, in the Kafka → Kafka benchmark.
+    this.queue[this.headIndex] = undefined;
     this.headIndex++;
     // Compact now and then instead of shifting on every take.
     if (this.headIndex === this.queue.length) {

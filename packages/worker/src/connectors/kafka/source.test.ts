@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { PluginContext } from '../../plugin.js';
 import { silentLogger } from '../../runtime/silent-logger.js';
+import { collected } from '../../runtime/gc-test-support.js';
 import { FULL_BUFFER_WAIT_MS, KafkaSource, MAX_BYTES_PER_PARTITION, parseKafkaSourceConfig } from './source.js';
 
 const TOPIC = 'h9-orders';
@@ -87,6 +88,21 @@ void describe('kafka source read-ahead', () => {
     const { source, internals } = openedSource({ readAheadBytes: 65536 });
     const records = Math.ceil(65536 / VALUE.length);
     assert.equal(await settlesWithin(internals.onBatch(batch(0, 0, records)), 50), false, 'a byte budget reached must hold eachBatch');
+    await source.close();
+  });
+
+  void it('lets go of a fetched batch once read() took all of it', async () => {
+    const { source, internals } = openedSource();
+    const handedOver = await (async (): Promise<WeakRef<object>> => {
+      const first = batch(0, 0, 10);
+      await internals.onBatch(first);
+      await internals.onBatch(batch(1, 0, 10));
+      return new WeakRef(first.batch.messages);
+    })();
+    const messages = await source.read(10, new AbortController().signal);
+    assert.deepEqual(messages.map((m) => m.position.partition), Array.from({ length: 10 }, () => `${TOPIC}/0`));
+    // The kafkajs records are views of a whole fetch response: holding them holds the response.
+    assert.ok(await collected(handedOver), 'the source still holds kafkajs records it already handed out');
     await source.close();
   });
 });

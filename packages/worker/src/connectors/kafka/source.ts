@@ -122,7 +122,8 @@ export class KafkaSource implements Source {
   private errorContext: KafkaErrorContext = { owner: OWNER, brokers: [] };
   private closed = false;
 
-  private queue: Buffered[] = [];
+  /** Fetched batches from `head` on; slots before it are emptied as their records are taken. */
+  private queue: (Buffered | undefined)[] = [];
   private head = 0;
   /** Records in the queue not handed out yet, and their key and value bytes. */
   private buffered = 0;
@@ -379,11 +380,12 @@ export class KafkaSource implements Source {
     this.restarting = false;
     if (revoked.length > 0) {
       const gone = new Set(revoked);
-      this.queue = this.queue.slice(this.head).filter((entry) => !gone.has(entry.partition));
+      const kept = (this.queue.slice(this.head) as Buffered[]).filter((entry) => !gone.has(entry.partition));
+      this.queue = kept;
       this.head = 0;
       this.buffered = 0;
       this.bufferedBytes = 0;
-      for (const entry of this.queue) {
+      for (const entry of kept) {
         this.buffered += entry.records.length - entry.next;
         for (let i = entry.next; i < entry.records.length; i++) this.bufferedBytes += recordBytes(entry.records[i] as KafkaMessage);
       }
@@ -445,7 +447,11 @@ export class KafkaSource implements Source {
       const offset = BigInt((records[end - 1] as KafkaMessage).offset);
       const delivered = this.deliveredUpTo.get(partition);
       if (delivered === undefined || offset > delivered) this.deliveredUpTo.set(partition, offset);
-      if (end === records.length) this.head++;
+      if (end === records.length) {
+        // Release the finished batch at once: its kafkajs records are views of a whole fetch response.
+        this.queue[this.head] = undefined;
+        this.head++;
+      }
     }
     this.buffered -= messages.length;
     if (this.wakeFetcher !== undefined && this.fill() < 1) this.wakeFetcher();
