@@ -159,12 +159,11 @@ if [ -s "$admin_kubeconfig" ] && curl -sf -m 2 --cacert "$CACHE/run/k8s/certs/ap
   # client-side apply would drop the CEL rules).
   "$kubectl_dir/kubectl" --kubeconfig "$admin_kubeconfig" apply --server-side --force-conflicts \
     -f "$IMAGES_ROOT/deploy/crds/" >/dev/null
-  for _ in $(seq 60); do
-    established="$("$kubectl_dir/kubectl" --kubeconfig "$admin_kubeconfig" get crd dataflows.dataflow.dataflow.io \
-      -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')"
-    [ "$established" = True ] && break
-    sleep 1
-  done
+  # kubectl wait, not a jsonpath poll: right after the apply the CRD has no conditions yet and a
+  # jsonpath filter over a missing list is an error (which ended a CI run under set -e).
+  "$kubectl_dir/kubectl" --kubeconfig "$admin_kubeconfig" wait --for=condition=Established --timeout=60s \
+    crd/dataflows.dataflow.dataflow.io >/dev/null \
+    || img_die "the DataFlow CRD did not become Established within 60 s"
   metrics_port="$(free_port)"
   health_port="$(free_port)"
   sigterm_check controller "http://127.0.0.1:$health_port/readyz" -v "$work/kube/config:/kube/config:ro" \
