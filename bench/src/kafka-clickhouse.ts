@@ -22,22 +22,16 @@ import type { DataFlowSpec } from '@dataflow/api';
 import { testServices } from '@dataflow/testkit';
 import { createTopic, deleteTopics, kafkaClient, produceAll } from './kafka-topic.js';
 import type { Latency, SinkUnderTest, Throughput } from './sink-bench.js';
-import { drain, formatRate, latency, machineLine } from './sink-bench.js';
+import { baselineShare, baselineTable, commonOptions, drain, formatRate, latency, latencyLine, logLatency, logWorker, machineLine, workerOptionsOf } from './sink-bench.js';
 import { payload } from './table-rows.js';
 
 const { values: args } = parseArgs({
   options: {
-    n: { type: 'string', default: '1000000' },
-    partitions: { type: 'string', default: '16' },
-    rate: { type: 'string', default: '10000' },
-    'latency-seconds': { type: 'string', default: '20' },
+    ...commonOptions({ n: '1000000', rate: '10000', latencySeconds: '20' }),
     'batch-size': { type: 'string', default: '10000' },
     'flush-seconds': { type: 'string', default: '1' },
     'latency-flush-seconds': { type: 'string', default: '0.1' },
     'tcp-port': { type: 'string', default: process.env['DATAFLOW_TEST_CLICKHOUSE_TCP_PORT'] ?? '19000' },
-    'cpu-prof': { type: 'string' },
-    'worker-node-args': { type: 'string', default: '' },
-    json: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.n);
@@ -51,7 +45,7 @@ const LATENCY_FLUSH_SECONDS = Number(args['latency-flush-seconds']);
 const services = testServices();
 const stamp = Date.now().toString(36);
 const kafka = kafkaClient(services.kafkaBrokers);
-const workerOptions = { cpuProfDir: args['cpu-prof'], nodeArgs: args['worker-node-args'] };
+const workerOptions = workerOptionsOf(args);
 
 /** One statement over the HTTP interface as the test user; the response text. */
 async function chQuery(sql: string): Promise<string> {
@@ -166,31 +160,29 @@ async function main(): Promise<void> {
     await deleteTopics(kafka, [topic]);
     await rm(dir, { recursive: true, force: true });
   }
-  console.error(`worker: ${formatRate(result.rowsPerSecond)} msg/s, ${result.cpuSecondsPerMillion.toFixed(1)} CPU-s/M, peak RSS ${result.peakRssMb.toFixed(0)} MB (at the end: ${JSON.stringify(result.memoryAtEndMb)}), exit ${String(result.exitCode)}`);
+  logWorker(result);
   const lat: Latency | undefined =
     RATE > 0 && LATENCY_SECONDS > 0
       ? await latency(clickhouse, kafka, { name: `ch-latency-${stamp}`, topic: `h4-bench-ch-latency-${stamp}`, table: `h4_bench_ch_latency_${stamp}`, partitions: PARTITIONS, rate: RATE, seconds: LATENCY_SECONDS, flushSeconds: LATENCY_FLUSH_SECONDS, worker: workerOptions })
       : undefined;
-  if (lat !== undefined) console.error(`latency at ${lat.rate} msg/s (achieved ${Math.round(lat.achievedRate)}): p50 ${lat.p50Ms.toFixed(1)} ms, p99 ${lat.p99Ms.toFixed(1)} ms, max ${lat.maxMs.toFixed(1)} ms`);
-  const baselineRate = (before.rowsPerSecond + after.rowsPerSecond) / 2;
-  const share = result.rowsPerSecond / baselineRate;
+  if (lat !== undefined) logLatency(lat);
+  const { share } = baselineShare({ result, before, after });
   const report = { date: new Date().toISOString(), machine, n: N, partitions: PARTITIONS, batchSize: BATCH_SIZE, flushSeconds: FLUSH_SECONDS, latencyFlushSeconds: LATENCY_FLUSH_SECONDS, throughput: result, latency: lat, baseline: { before, after }, shareOfBaseline: share };
   if (args.json) {
     console.log(JSON.stringify(report, null, 2));
     return;
   }
   console.log(
-    [
-      '| run | rows/s | drain time | worker CPU-s / 1M | peak RSS |',
-      '|---|---:|---:|---:|---:|',
-      `| worker (clickhouse sink) | ${formatRate(result.rowsPerSecond)} | ${result.seconds.toFixed(1)} s (${result.wallSeconds.toFixed(1)} s from spawn) | ${result.cpuSecondsPerMillion.toFixed(1)} (${result.totalCpuSeconds.toFixed(1)} s in all) | ${result.peakRssMb.toFixed(0)} MB |`,
-      `| clickhouse-client baseline, before the worker | ${formatRate(before.rowsPerSecond)} | ${before.seconds.toFixed(1)} s | – | – |`,
-      `| clickhouse-client baseline, after the worker | ${formatRate(after.rowsPerSecond)} | ${after.seconds.toFixed(1)} s | – | – |`,
-      '',
-      `Worker / mean baseline (${formatRate(baselineRate)} rows/s): ${(share * 100).toFixed(0)} % (target ≥ 50 %: ${share >= 0.5 ? 'met' : 'missed'}); machine after the run: ${machineLine()}`,
-    ].join('\n'),
+    baselineTable({
+      workerLabel: 'worker (clickhouse sink)',
+      beforeLabel: 'clickhouse-client baseline, before the worker',
+      afterLabel: 'clickhouse-client baseline, after the worker',
+      result,
+      before,
+      after,
+    }),
   );
-  if (lat !== undefined) console.log(`Latency produce → commit at ${lat.rate.toLocaleString('en-US')} msg/s (${lat.messages.toLocaleString('en-US')} messages, achieved ${formatRate(lat.achievedRate)} msg/s): p50 ${lat.p50Ms.toFixed(1)} ms, p99 ${lat.p99Ms.toFixed(1)} ms, max ${lat.maxMs.toFixed(1)} ms`);
+  if (lat !== undefined) console.log(latencyLine(lat));
 }
 
 await main();

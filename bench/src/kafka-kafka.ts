@@ -16,18 +16,12 @@ import { testServices } from '@dataflow/testkit';
 import { createTopic, deleteTopics, kafkaClient, produceAll } from './kafka-topic.js';
 import type { KafkaClient } from './kafka-topic.js';
 import type { Latency, SinkUnderTest, Throughput } from './sink-bench.js';
-import { drain, formatRate, latency, machineLine } from './sink-bench.js';
+import { commonOptions, drain, formatRate, latency, latencyLine, machineLine, workerOptionsOf, workerRow } from './sink-bench.js';
 import { payload } from './table-rows.js';
 
 const { values: args } = parseArgs({
   options: {
-    n: { type: 'string', default: '1000000' },
-    partitions: { type: 'string', default: '16' },
-    rate: { type: 'string', default: '10000' },
-    'latency-seconds': { type: 'string', default: '20' },
-    'cpu-prof': { type: 'string' },
-    'worker-node-args': { type: 'string', default: '' },
-    json: { type: 'boolean', default: false },
+    ...commonOptions({ n: '1000000', rate: '10000', latencySeconds: '20' }),
   },
 });
 const N = Number(args.n);
@@ -39,7 +33,7 @@ const services = testServices();
 const brokers = services.kafkaBrokers.split(',');
 const stamp = Date.now().toString(36);
 const kafka = kafkaClient(services.kafkaBrokers);
-const workerOptions = { cpuProfDir: args['cpu-prof'], nodeArgs: args['worker-node-args'] };
+const workerOptions = workerOptionsOf(args);
 
 /** Records in a topic: the sum of its partitions' high watermarks (fresh topics start at 0). */
 async function recordCount(topic: string): Promise<number> {
@@ -148,13 +142,13 @@ async function main(): Promise<void> {
     [
       '| run | msg/s | drain time | worker CPU-s / 1M | peak RSS |',
       '|---|---:|---:|---:|---:|',
-      `| worker: filter → mask → timestamp, kafka sink | ${formatRate(result.rowsPerSecond)} | ${result.seconds.toFixed(1)} s (${result.wallSeconds.toFixed(1)} s from spawn) | ${result.cpuSecondsPerMillion.toFixed(1)} (${result.totalCpuSeconds.toFixed(1)} s in all) | ${result.peakRssMb.toFixed(0)} MB |`,
+      workerRow('worker: filter → mask → timestamp, kafka sink', result),
       `| baseline: bare kafkajs consume → produce pipe | ${formatRate(baseline.rowsPerSecond)} | ${baseline.seconds.toFixed(1)} s | – | – |`,
       '',
       `Worker / baseline: ${(share * 100).toFixed(0)} %; machine after the run: ${machineLine()}`,
     ].join('\n'),
   );
-  if (lat !== undefined) console.log(`Latency produce → commit at ${lat.rate.toLocaleString('en-US')} msg/s (${lat.messages.toLocaleString('en-US')} messages, achieved ${formatRate(lat.achievedRate)} msg/s): p50 ${lat.p50Ms.toFixed(1)} ms, p99 ${lat.p99Ms.toFixed(1)} ms, max ${lat.maxMs.toFixed(1)} ms`);
+  if (lat !== undefined) console.log(latencyLine(lat));
 }
 
 await main();

@@ -28,6 +28,7 @@ import { testServices } from '@dataflow/testkit';
 import { createTopic as createKafkaTopic, deleteTopics as deleteKafkaTopics, kafkaClient, produceAll as produceKafka } from './kafka-topic.js';
 import type { KafkaClient } from './kafka-topic.js';
 import { CATEGORIES, NOTE, payload } from './table-rows.js';
+import { commonOptions, workerOptionsOf } from './sink-bench.js';
 import { cpuSeconds, memoryBreakdown, metricsPort, peakRssMb, startWorker as startWorkerProcess, podNodeOptions, relayTimeline, stopWorker, workerExit } from './worker-process.js';
 import type { Worker } from './worker-process.js';
 
@@ -35,22 +36,16 @@ const run = promisify(execFile);
 
 const { values: args } = parseArgs({
   options: {
-    n: { type: 'string', default: '1000000' },
-    partitions: { type: 'string', default: '16' },
+    ...commonOptions({ n: '1000000', rate: '10000', latencySeconds: '20' }),
     modes: { type: 'string', default: 'append,upsert' },
-    rate: { type: 'string', default: '10000' },
-    'latency-seconds': { type: 'string', default: '20' },
     'batch-size': { type: 'string', default: '5000' },
     'flush-seconds': { type: 'string', default: '0.01' },
     // count(*) over a table of up to N rows costs PostgreSQL CPU on the same cores as the drain.
     'poll-ms': { type: 'string', default: '200' },
-    'cpu-prof': { type: 'string' },
-    'worker-node-args': { type: 'string', default: '' },
     // Extra Kafka source settings as JSON, e.g. '{"readAheadRecords":10000}'.
     'source-config': { type: 'string', default: '{}' },
     // Extra PostgreSQL sink settings as JSON, e.g. '{"writesInFlight":4}'.
     'sink-config': { type: 'string', default: '{}' },
-    json: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.n);
@@ -70,7 +65,7 @@ const kafka = (): KafkaClient => kafkaClient(services.kafkaBrokers);
 const createTopic = (topic: string): Promise<void> => createKafkaTopic(kafka(), topic, PARTITIONS);
 const deleteTopics = (topics: string[]): Promise<void> => deleteKafkaTopics(kafka(), topics);
 const produceAll = (topic: string, n: number): Promise<number> => produceKafka(kafka(), topic, n, PARTITIONS, payload);
-const startWorker = (name: string, spec: DataFlowSpec): Promise<Worker> => startWorkerProcess(name, spec, { cpuProfDir: args['cpu-prof'], nodeArgs: args['worker-node-args'] });
+const startWorker = (name: string, spec: DataFlowSpec): Promise<Worker> => startWorkerProcess(name, spec, workerOptionsOf(args));
 
 async function withDb<T>(body: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: services.pgUrl });

@@ -26,22 +26,16 @@ import type { DataFlowSpec } from '@dataflow/api';
 import { testServices } from '@dataflow/testkit';
 import { createTopic, deleteTopics, kafkaClient, produceAll } from './kafka-topic.js';
 import type { Latency, SinkUnderTest, Throughput } from './sink-bench.js';
-import { drain, formatRate, latency, machineLine } from './sink-bench.js';
+import { baselineShare, baselineTable, commonOptions, drain, formatRate, latency, latencyLine, logLatency, logWorker, machineLine, workerOptionsOf } from './sink-bench.js';
 import { benchRow, payload } from './table-rows.js';
 
 const { values: args } = parseArgs({
   options: {
-    n: { type: 'string', default: '100000' },
-    partitions: { type: 'string', default: '16' },
-    rate: { type: 'string', default: '2000' },
-    'latency-seconds': { type: 'string', default: '10' },
+    ...commonOptions({ n: '100000', rate: '2000', latencySeconds: '10' }),
     'batch-size': { type: 'string', default: '10000' },
     'flush-seconds': { type: 'string', default: '1' },
     'latency-flush-seconds': { type: 'string', default: '0.1' },
     'statement-rows': { type: 'string', default: '5000' },
-    'cpu-prof': { type: 'string' },
-    'worker-node-args': { type: 'string', default: '' },
-    json: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.n);
@@ -59,7 +53,7 @@ const TRINO_USER = 'ci';
 const services = testServices();
 const stamp = Date.now().toString(36);
 const kafka = kafkaClient(services.kafkaBrokers);
-const workerOptions = { cpuProfDir: args['cpu-prof'], nodeArgs: args['worker-node-args'] };
+const workerOptions = workerOptionsOf(args);
 
 interface StatementResponse {
   nextUri?: string;
@@ -177,31 +171,29 @@ async function main(): Promise<void> {
   }
   const after = await unnestBaseline('after');
   console.error(`direct UNNEST baseline (after): ${formatRate(after.rowsPerSecond)} rows/s`);
-  console.error(`worker: ${formatRate(result.rowsPerSecond)} msg/s, ${result.cpuSecondsPerMillion.toFixed(1)} CPU-s/M, peak RSS ${result.peakRssMb.toFixed(0)} MB (at the end: ${JSON.stringify(result.memoryAtEndMb)}), exit ${String(result.exitCode)}`);
+  logWorker(result);
   const lat: Latency | undefined =
     RATE > 0 && LATENCY_SECONDS > 0
       ? await latency(trinoSink, kafka, { name: `trino-latency-${stamp}`, topic: `h4-bench-trino-latency-${stamp}`, table: `h4_bench_trino_latency_${stamp}`, partitions: PARTITIONS, rate: RATE, seconds: LATENCY_SECONDS, flushSeconds: LATENCY_FLUSH_SECONDS, worker: workerOptions })
       : undefined;
-  if (lat !== undefined) console.error(`latency at ${lat.rate} msg/s (achieved ${Math.round(lat.achievedRate)}): p50 ${lat.p50Ms.toFixed(1)} ms, p99 ${lat.p99Ms.toFixed(1)} ms, max ${lat.maxMs.toFixed(1)} ms`);
-  const baselineRate = (before.rowsPerSecond + after.rowsPerSecond) / 2;
-  const share = result.rowsPerSecond / baselineRate;
+  if (lat !== undefined) logLatency(lat);
+  const { share } = baselineShare({ result, before, after });
   const report = { date: new Date().toISOString(), machine, n: N, partitions: PARTITIONS, batchSize: BATCH_SIZE, flushSeconds: FLUSH_SECONDS, latencyFlushSeconds: LATENCY_FLUSH_SECONDS, throughput: result, latency: lat, baseline: { before, after }, shareOfBaseline: share };
   if (args.json) {
     console.log(JSON.stringify(report, null, 2));
     return;
   }
   console.log(
-    [
-      '| run | rows/s | drain time | worker CPU-s / 1M | peak RSS |',
-      '|---|---:|---:|---:|---:|',
-      `| worker (trino sink, memory catalog) | ${formatRate(result.rowsPerSecond)} | ${result.seconds.toFixed(1)} s (${result.wallSeconds.toFixed(1)} s from spawn) | ${result.cpuSecondsPerMillion.toFixed(1)} (${result.totalCpuSeconds.toFixed(1)} s in all) | ${result.peakRssMb.toFixed(0)} MB |`,
-      `| direct UNNEST baseline (${BASELINE_STATEMENT_ROWS.toLocaleString('en-US')} rows / statement), before the worker | ${formatRate(before.rowsPerSecond)} | ${before.seconds.toFixed(1)} s | – | – |`,
-      `| direct UNNEST baseline, after the worker | ${formatRate(after.rowsPerSecond)} | ${after.seconds.toFixed(1)} s | – | – |`,
-      '',
-      `Worker / mean baseline (${formatRate(baselineRate)} rows/s): ${(share * 100).toFixed(0)} % (target ≥ 50 %: ${share >= 0.5 ? 'met' : 'missed'}); machine after the run: ${machineLine()}`,
-    ].join('\n'),
+    baselineTable({
+      workerLabel: 'worker (trino sink, memory catalog)',
+      beforeLabel: `direct UNNEST baseline (${BASELINE_STATEMENT_ROWS.toLocaleString('en-US')} rows / statement), before the worker`,
+      afterLabel: 'direct UNNEST baseline, after the worker',
+      result,
+      before,
+      after,
+    }),
   );
-  if (lat !== undefined) console.log(`Latency produce → commit at ${lat.rate.toLocaleString('en-US')} msg/s (${lat.messages.toLocaleString('en-US')} messages, achieved ${formatRate(lat.achievedRate)} msg/s): p50 ${lat.p50Ms.toFixed(1)} ms, p99 ${lat.p99Ms.toFixed(1)} ms, max ${lat.maxMs.toFixed(1)} ms`);
+  if (lat !== undefined) console.log(latencyLine(lat));
 }
 
 await main();

@@ -144,3 +144,70 @@ export async function latency(sink: SinkUnderTest, kafka: KafkaClient, opts: { n
 export function formatRate(rowsPerSecond: number): string {
   return Math.round(rowsPerSecond).toLocaleString('en-US');
 }
+
+/** The command-line options every Kafka → sink benchmark takes (node:util parseArgs), with its own defaults. */
+export function commonOptions(defaults: { n: string; rate: string; latencySeconds: string }) {
+  return {
+    n: { type: 'string', default: defaults.n },
+    partitions: { type: 'string', default: '16' },
+    rate: { type: 'string', default: defaults.rate },
+    'latency-seconds': { type: 'string', default: defaults.latencySeconds },
+    'cpu-prof': { type: 'string' },
+    'worker-node-args': { type: 'string', default: '' },
+    json: { type: 'boolean', default: false },
+  } as const;
+}
+
+/** The worker process options from commonOptions' `--cpu-prof` and `--worker-node-args`. */
+export function workerOptionsOf(args: { readonly 'cpu-prof'?: string | undefined; readonly 'worker-node-args'?: string | undefined }): WorkerOptions {
+  return { cpuProfDir: args['cpu-prof'], nodeArgs: args['worker-node-args'] };
+}
+
+/** The measured worker's row of a report table (rate, drain time, CPU, peak RSS). */
+export function workerRow(label: string, result: Throughput): string {
+  return `| ${label} | ${formatRate(result.rowsPerSecond)} | ${result.seconds.toFixed(1)} s (${result.wallSeconds.toFixed(1)} s from spawn) | ${result.cpuSecondsPerMillion.toFixed(1)} (${result.totalCpuSeconds.toFixed(1)} s in all) | ${result.peakRssMb.toFixed(0)} MB |`;
+}
+
+/** The worker's figures on stderr while the run goes on, memory at the end included. */
+export function logWorker(result: Throughput): void {
+  console.error(`worker: ${formatRate(result.rowsPerSecond)} msg/s, ${result.cpuSecondsPerMillion.toFixed(1)} CPU-s/M, peak RSS ${result.peakRssMb.toFixed(0)} MB (at the end: ${JSON.stringify(result.memoryAtEndMb)}), exit ${String(result.exitCode)}`);
+}
+
+/** The latency run on stderr while the run goes on. */
+export function logLatency(lat: Latency): void {
+  console.error(`latency at ${lat.rate} msg/s (achieved ${Math.round(lat.achievedRate)}): p50 ${lat.p50Ms.toFixed(1)} ms, p99 ${lat.p99Ms.toFixed(1)} ms, max ${lat.maxMs.toFixed(1)} ms`);
+}
+
+/** The latency run as the report's closing line. */
+export function latencyLine(lat: Latency): string {
+  return `Latency produce → commit at ${lat.rate.toLocaleString('en-US')} msg/s (${lat.messages.toLocaleString('en-US')} messages, achieved ${formatRate(lat.achievedRate)} msg/s): p50 ${lat.p50Ms.toFixed(1)} ms, p99 ${lat.p99Ms.toFixed(1)} ms, max ${lat.maxMs.toFixed(1)} ms`;
+}
+
+/** A run measured between two baseline runs (before and after the worker) and the worker's share of their mean. */
+export interface BaselineComparison {
+  readonly workerLabel: string;
+  readonly beforeLabel: string;
+  readonly afterLabel: string;
+  readonly result: Throughput;
+  readonly before: { readonly rowsPerSecond: number; readonly seconds: number };
+  readonly after: { readonly rowsPerSecond: number; readonly seconds: number };
+}
+
+export function baselineShare(c: Pick<BaselineComparison, 'result' | 'before' | 'after'>): { baselineRate: number; share: number } {
+  const baselineRate = (c.before.rowsPerSecond + c.after.rowsPerSecond) / 2;
+  return { baselineRate, share: c.result.rowsPerSecond / baselineRate };
+}
+
+/** The report table of a baseline comparison, with the share against the 50 % target. */
+export function baselineTable(c: BaselineComparison): string {
+  const { baselineRate, share } = baselineShare(c);
+  return [
+    '| run | rows/s | drain time | worker CPU-s / 1M | peak RSS |',
+    '|---|---:|---:|---:|---:|',
+    workerRow(c.workerLabel, c.result),
+    `| ${c.beforeLabel} | ${formatRate(c.before.rowsPerSecond)} | ${c.before.seconds.toFixed(1)} s | – | – |`,
+    `| ${c.afterLabel} | ${formatRate(c.after.rowsPerSecond)} | ${c.after.seconds.toFixed(1)} s | – | – |`,
+    '',
+    `Worker / mean baseline (${formatRate(baselineRate)} rows/s): ${(share * 100).toFixed(0)} % (target ≥ 50 %: ${share >= 0.5 ? 'met' : 'missed'}); machine after the run: ${machineLine()}`,
+  ].join('\n');
+}

@@ -3,7 +3,7 @@
 // kafkajs fetches from its "resolved" offset, so every record handed to our buffer is resolved at
 // once (fetching moves on) while auto-commit stays off: the committed offset moves only when the
 // runtime acks, in order per partition, and then to offset+1 of the highest acked position.
-// Back-pressure: when the buffer holds `maxBuffered` records or `maxBufferedBytes` of payload,
+// Back-pressure: when the buffer holds `readAheadRecords` records or `readAheadBytes` of payload,
 // eachBatch first waits up to FULL_BUFFER_WAIT_MS for read() to make room — the usual case while
 // the sink keeps up, and it keeps kafkajs fetching: with every partition paused kafkajs sleeps a
 // whole maxWaitTime before it looks again, which left the pipeline idle. Only a buffer still full
@@ -112,8 +112,6 @@ interface JoinWaiter {
 export class KafkaSource implements Source {
   private readonly settings: KafkaSourceSettings;
   private readonly ctx: PluginContext;
-  private readonly maxBuffered: number;
-  private readonly maxBufferedBytes: number;
 
   private consumer: Consumer | undefined;
   private topic = '';
@@ -153,8 +151,6 @@ export class KafkaSource implements Source {
   constructor(settings: KafkaSourceSettings, ctx: PluginContext) {
     this.settings = settings;
     this.ctx = ctx;
-    this.maxBuffered = settings.readAheadRecords;
-    this.maxBufferedBytes = settings.readAheadBytes;
   }
 
   /** The consumer group in use (after open). */
@@ -370,7 +366,7 @@ export class KafkaSource implements Source {
 
   /** How full the buffer is: the fuller of the record and byte budgets (1 = full). */
   private fill(): number {
-    return Math.max(this.buffered / this.maxBuffered, this.bufferedBytes / this.maxBufferedBytes);
+    return Math.max(this.buffered / this.settings.readAheadRecords, this.bufferedBytes / this.settings.readAheadBytes);
   }
 
   private onJoin(event: ConsumerGroupJoinEvent): void {
